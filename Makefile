@@ -1,0 +1,51 @@
+# Entry points: `make run` (main job on built-in data) and `make test`.
+# Both install missing Debian packages first.
+BUILD    ?= build
+JOBS     ?= $(shell nproc)
+CMAKE_ARGS ?=
+TPP      := $(BUILD)/tpp
+DEB_PACKAGES := cmake make g++ libtorch-dev libgtest-dev libcli11-dev nlohmann-json3-dev libfmt-dev python3
+
+.PHONY: all deps configure build run test bench experiments gpu clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
+
+configure: deps $(BUILD)/CMakeCache.txt
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(TPP) demo
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+bench: build
+	bash bench/run.sh $(BUILD)
+
+experiments: build
+	bash experiments/run_all.sh $(BUILD)
+
+# GPU build against the LibTorch bundled with a CUDA PyTorch installation.
+gpu:
+	cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 \
+	  -DCMAKE_PREFIX_PATH=$$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)') $(CMAKE_ARGS)
+	cmake --build build-gpu -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD)

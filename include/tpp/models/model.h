@@ -1,0 +1,66 @@
+#pragma once
+// The one interface every point-process model implements, so the trainer, predictor, sampler,
+// IPTW and policy code work on all of them. See data/batch.h for the interval convention.
+#include <torch/torch.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "tpp/core/context.h"
+#include "tpp/data/batch.h"
+#include "tpp/data/dataset.h"
+
+namespace tpp {
+
+// What a model computed once from a batch's events, reused for every query.
+struct History {
+  torch::Tensor hidden;    // [B, L+1, H]: state governing interval i (i.e. after events < i)
+  torch::Tensor start;     // [B, L+1]: interval start (relative time), interval i begins at event i−1
+  std::map<std::string, torch::Tensor> parts;  // model-specific tensors, each [B, L+1, ...]
+  Batch batch;             // the batch it was encoded from
+};
+
+// How the integral in the log-likelihood is computed.
+struct IntegralOptions {
+  enum class Method { Exact, GaussLegendre, MonteCarlo };
+  Method method{Method::GaussLegendre};
+  int points{32};   // quadrature nodes or Monte Carlo samples per interval
+};
+
+class Model : public torch::nn::Module {
+ public:
+  // Registry key ("poisson", "hawkes", "thp", ...).
+  virtual std::string name() const = 0;
+  // The JSON config that rebuilds this model (with the schema) via the registry.
+  virtual nlohmann::json config() const = 0;
+  virtual int num_types() const = 0;  // action types K
+
+  virtual History encode(const Batch& batch) = 0;
+  // λ_k at `elapsed` times after each interval's start: elapsed [B, L+1, S] -> [B, L+1, S, K].
+  virtual torch::Tensor intensity(const History& history, const torch::Tensor& elapsed) = 0;
+  // A bound M with Σ_k λ_k(start + s) <= M for all s in [0, window] on each interval:
+  // window [B, L+1] -> [B, L+1]. Used by thinning.
+  virtual torch::Tensor intensity_upper_bound(const History& history, const torch::Tensor& window) = 0;
+  // Per-sequence Σ_{actions} log λ_{k_i}(t_i) − ∫_{t_start}^{t_end} Σ_k λ_k(t) dt: [B].
+  // The default evaluates intensity() at the events and integrates it numerically; models with a
+  // closed-form compensator override it and honour Method::Exact.
+  virtual torch::Tensor log_likelihood(const Batch& batch, const IntegralOptions& options = {});
+  // History embedding h_i used by IPTW binning: [B, L+1, q]. Default: history.hidden.
+  virtual torch::Tensor embedding(const History& history) { return history.hidden; }
+  // Extra training loss on top of −log-likelihood (e.g. THP's type and time heads): [B].
+  // Default: none (zeros).
+  virtual torch::Tensor auxiliary_loss(const History& history, const nlohmann::json& weights);
+
+ protected:
+  // Σ_{actions} log λ_{k_i}(t_i) per sequence, from intensity() at the event times.
+  torch::Tensor event_log_intensity(const History& history);
+  // ∫ Σ_k λ_k over every interval by quadrature or Monte Carlo, per sequence.
+  torch::Tensor numeric_integral(const History& history, const IntegralOptions& options);
+};
+
+using ModelPtr = std::shared_ptr<Model>;
+
+}  // namespace tpp

@@ -1,0 +1,32 @@
+#pragma once
+// Homogeneous Poisson process, one constant rate per action type.
+#include "tpp/models/model.h"
+
+namespace tpp {
+
+struct PoissonConfig {
+  int num_types{1};
+  std::vector<double> rate;  // initial rates (default 1 each)
+  static PoissonConfig from_json(const nlohmann::json& j, const Schema& schema);
+};
+
+class PoissonImpl : public Model {
+ public:
+  explicit PoissonImpl(PoissonConfig config);
+  std::string name() const override { return "poisson"; }
+  nlohmann::json config() const override;
+  int num_types() const override { return config_.num_types; }
+
+  History encode(const Batch& batch) override;
+  torch::Tensor intensity(const History& history, const torch::Tensor& elapsed) override;
+  torch::Tensor intensity_upper_bound(const History& history, const torch::Tensor& window) override;
+  torch::Tensor log_likelihood(const Batch& batch, const IntegralOptions& options = {}) override;
+
+  torch::Tensor rate() const;  // [K], positive
+
+ private:
+  PoissonConfig config_;
+  torch::Tensor raw_rate_;  // softplus(raw_rate_) = rate
+};
+
+}  // namespace tpp

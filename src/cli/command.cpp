@@ -1,0 +1,49 @@
+#include "tpp/cli/command.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "tpp/core/error.h"
+
+namespace tpp {
+
+Context CommonOptions::context() const {
+  Context ctx;
+  ctx.device = Context::parse_device(device);
+  ctx.dtype = Context::parse_dtype(dtype);
+  ctx.seed = seed;
+  ctx.threads = threads;
+  ctx.progress = !quiet && !json && isatty(STDERR_FILENO);
+  return ctx;
+}
+
+void add_common_options(CLI::App& cmd, CommonOptions& o) {
+  cmd.add_option("--device", o.device, "cpu or cuda[:N]")->capture_default_str();
+  cmd.add_option("--dtype", o.dtype, "float32 or float64")->capture_default_str();
+  cmd.add_option("--seed", o.seed, "random seed")->capture_default_str();
+  cmd.add_option("--threads", o.threads, "CPU threads (0: all cores)")->capture_default_str();
+  cmd.add_flag("--json", o.json, "machine-readable JSON on stdout");
+  cmd.add_flag("-q,--quiet", o.quiet, "no progress output");
+}
+
+nlohmann::json read_json_argument(const std::string& arg, const std::string& what) {
+  std::string text = arg;
+  std::string where = what;
+  if (arg.empty() || arg[0] != '{') {
+    std::ifstream in(arg);
+    if (!in) throw Error(arg + ": cannot open " + what);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+    where = arg;
+  }
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(where + ": invalid JSON: " + e.what());
+  }
+}
+
+}  // namespace tpp

@@ -1,0 +1,28 @@
+// tpp: marked temporal point processes. Parses, dispatches, reports errors.
+#include <iostream>
+
+#include "tpp/cli/command.h"
+#include "tpp/core/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"tpp: marked temporal point processes (simulate, fit, evaluate, predict)"};
+  app.require_subcommand(1);
+  tpp::CommandAction action;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    return action ? action() : 0;
+  } catch (const tpp::Error& e) {
+    std::cerr << "tpp: error: " << e.what() << "\n";
+    return 2;
+  } catch (const c10::Error& e) {
+    std::cerr << "tpp: internal error: " << e.what_without_backtrace() << "\n";
+    return 3;
+  } catch (const std::exception& e) {
+    std::cerr << "tpp: internal error: " << e.what() << "\n";
+    return 3;
+  }
+}

@@ -1,0 +1,3 @@
+list(APPEND TPP_SOURCES
+  src/cli/command.cpp
+)

@@ -1,0 +1,21 @@
+#include "tpp/core/rng.h"
+
+#include <numeric>
+
+namespace tpp {
+
+int Rng::categorical(const std::vector<double>& weights) {
+  double total = std::accumulate(weights.begin(), weights.end(), 0.0);
+  double u = uniform() * total;
+  double acc = 0.0;
+  for (std::size_t k = 0; k < weights.size(); ++k) {
+    acc += weights[k];
+    if (u < acc) return static_cast<int>(k);
+  }
+  // Rounding left u at the total: take the last type with positive weight.
+  for (std::size_t k = weights.size(); k-- > 0;)
+    if (weights[k] > 0) return static_cast<int>(k);
+  return 0;
+}
+
+}  // namespace tpp

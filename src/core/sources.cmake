@@ -1,0 +1,6 @@
+list(APPEND TPP_SOURCES
+  src/core/context.cpp
+  src/core/error.cpp
+  src/core/numerics.cpp
+  src/core/rng.cpp
+)

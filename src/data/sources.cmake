@@ -1,0 +1,4 @@
+list(APPEND TPP_SOURCES
+  src/data/batch.cpp
+  src/data/dataset.cpp
+)

@@ -1,0 +1,65 @@
+#include "tpp/models/poisson.h"
+
+#include "tpp/core/error.h"
+#include "tpp/core/numerics.h"
+#include "tpp/models/registry.h"
+
+namespace tpp {
+
+PoissonConfig PoissonConfig::from_json(const nlohmann::json& j, const Schema& schema) {
+  PoissonConfig c;
+  c.num_types = schema.num_action_types;
+  c.rate = j.value("rate", std::vector<double>(c.num_types, 1.0));
+  if (static_cast<int>(c.rate.size()) != c.num_types)
+    throw Error("poisson: \"rate\" has " + std::to_string(c.rate.size()) + " entries, schema has " +
+                std::to_string(c.num_types) + " action types");
+  for (double r : c.rate)
+    if (!(r > 0)) throw Error("poisson: rates must be positive");
+  return c;
+}
+
+PoissonImpl::PoissonImpl(PoissonConfig config) : config_(std::move(config)) {
+  std::vector<double> raw;
+  for (double r : config_.rate) raw.push_back(inverse_softplus(r));
+  raw_rate_ = register_parameter("raw_rate", torch::tensor(raw, torch::kFloat64));
+}
+
+nlohmann::json PoissonImpl::config() const {
+  auto r = rate().detach().to(torch::kCPU, torch::kFloat64);
+  return {{"model", "poisson"}, {"rate", std::vector<double>(r.data_ptr<double>(), r.data_ptr<double>() + r.numel())}};
+}
+
+torch::Tensor PoissonImpl::rate() const { return torch::nn::functional::softplus(raw_rate_); }
+
+History PoissonImpl::encode(const Batch& batch) {
+  History h;
+  h.batch = batch;
+  const int64_t B = batch.batch_size(), L = batch.max_length();
+  h.start = torch::cat({torch::zeros({B, 1}, batch.time.options()), batch.time}, 1);
+  h.hidden = torch::zeros({B, L + 1, 0}, batch.time.options());
+  return h;
+}
+
+torch::Tensor PoissonImpl::intensity(const History&, const torch::Tensor& elapsed) {
+  auto shape = elapsed.sizes().vec();
+  shape.push_back(config_.num_types);
+  return rate().expand(shape);
+}
+
+torch::Tensor PoissonImpl::intensity_upper_bound(const History&, const torch::Tensor& window) {
+  return rate().sum().expand_as(window);
+}
+
+torch::Tensor PoissonImpl::log_likelihood(const Batch& batch, const IntegralOptions& options) {
+  if (options.method != IntegralOptions::Method::Exact) return Model::log_likelihood(batch, options);
+  auto log_rate = torch::log(rate());
+  auto action_type = torch::where(batch.action_mask, batch.type, torch::zeros_like(batch.type));
+  auto events = torch::where(batch.action_mask, log_rate.index({action_type}), torch::zeros({}, log_rate.options()));
+  return events.sum(1) - rate().sum() * batch.t_end;
+}
+
+TPP_REGISTER_MODEL(poisson, [](const nlohmann::json& cfg, const Schema& schema) -> ModelPtr {
+  return std::make_shared<PoissonImpl>(PoissonConfig::from_json(cfg, schema));
+})
+
+}  // namespace tpp

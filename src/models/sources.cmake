@@ -1,0 +1,5 @@
+list(APPEND TPP_SOURCES
+  src/models/model.cpp
+  src/models/poisson.cpp
+  src/models/registry.cpp
+)

@@ -1,0 +1,1 @@
+list(APPEND TPP_TESTS tests/data/batch_test.cpp)

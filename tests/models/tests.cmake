@@ -1,0 +1,1 @@
+list(APPEND TPP_TESTS tests/models/poisson_test.cpp)
