@@ -12,6 +12,7 @@
 #include "tpp/core/context.h"
 #include "tpp/data/batch.h"
 #include "tpp/data/dataset.h"
+#include "tpp/models/thinning_target.h"
 
 namespace tpp {
 
@@ -53,6 +54,10 @@ class Model : public torch::nn::Module {
   // Extra training loss on top of −log-likelihood (e.g. THP's type and time heads): [B].
   // Default: none (zeros).
   virtual torch::Tensor auxiliary_loss(const History& history, const nlohmann::json& weights);
+  // A fast scalar simulator of this model with its current parameters, starting from an empty
+  // history at time t_start; nullptr when the model has none (the sampler then re-encodes the
+  // growing history with encode()).
+  virtual std::unique_ptr<ThinningTarget> thinning_target(double t_start) const { return nullptr; }
 
  protected:
   // Σ_{actions} log λ_{k_i}(t_i) per sequence, from intensity() at the event times.
