@@ -216,7 +216,6 @@ struct UserInfo {
   std::size_t line{0};
 };
 
-std::vector<float> float_vector(const std::vector<double>& v) { return {v.begin(), v.end()}; }
 
 // Reads a users file into (user id -> info), in file order.
 std::vector<std::pair<std::string, UserInfo>> read_users(const std::string& path, int feature_dim_fixed,

@@ -30,7 +30,9 @@ inline void expect_data_error(const std::function<void()>& f, const std::string&
     EXPECT_EQ(e.field(), field) << msg;
     std::string where = line > 0 ? file + ":" + std::to_string(line) + ": " : file + ": ";
     EXPECT_NE(msg.find(where + field + ": "), std::string::npos) << msg;
-    if (!reason_part.empty()) EXPECT_NE(msg.find(reason_part), std::string::npos) << msg;
+    if (!reason_part.empty()) {
+      EXPECT_NE(msg.find(reason_part), std::string::npos) << msg;
+    }
   }
 }
 

@@ -203,7 +203,7 @@ TEST(UsersFile, AppliesWindowsCategoriesAndFeatures) {
 
 TEST(UsersFile, MalformedInputsAreLocated) {
   TempDir dir;
-  auto events = write_text(dir.file("e.csv"), "user,time,type\nu,1,a\nu,3,a\n");
+  auto events = write_text(dir.file("events.csv"), "user,time,type\nu,1,a\nu,3,a\n");
   auto expect_users_error = [&](const std::string& name, const std::string& text, std::size_t line,
                                 const std::string& field, const std::string& reason) {
     ReadOptions options;

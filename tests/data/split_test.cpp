@@ -8,6 +8,7 @@
 #include <set>
 
 #include "../test_support.h"
+#include "tpp/core/error.h"
 #include "tpp/data/batch.h"
 #include "tpp/data/split.h"
 #include "tpp/models/poisson.h"
