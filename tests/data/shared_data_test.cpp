@@ -54,6 +54,11 @@ TEST(SharedData, VendoredMimic2MatchesTheSharedCopy) {
   TPP_REQUIRE_SHARED_DATA();
   const std::string vendored = std::string(TPP_SOURCE_DIR) + "/data/mimic2/time-1-train.txt";
   expect_same_dataset(read_dataset(vendored), read_dataset(shared_data_dir() + "/mimic2/time-1-train.txt"));
+  // Fold 1 train never uses types 74 and 75; the shipped schema keeps all folds on 75 types.
+  ReadOptions options;
+  options.schema = read_schema(std::string(TPP_SOURCE_DIR) + "/data/mimic2/schema.json");
+  EXPECT_EQ(read_dataset(vendored).schema.num_action_types, 73);
+  EXPECT_EQ(read_dataset(vendored, options).schema.num_action_types, 75);
 }
 
 TEST(SharedData, StackOverflowBadges) {
