@@ -1,3 +1,5 @@
 list(APPEND TPP_SOURCES
   src/cli/command.cpp
+  src/cli/convert.cpp
+  src/cli/inspect.cpp
 )

@@ -1,4 +1,10 @@
 list(APPEND TPP_SOURCES
   src/data/batch.cpp
   src/data/dataset.cpp
+  src/data/easytpp.cpp
+  src/data/event_log.cpp
+  src/data/io.cpp
+  src/data/rmtpp.cpp
+  src/data/split.cpp
+  src/data/summary.cpp
 )

@@ -1,1 +1,5 @@
 list(APPEND TPP_TESTS tests/data/batch_test.cpp)
+list(APPEND TPP_TESTS tests/data/event_log_test.cpp)
+list(APPEND TPP_TESTS tests/data/formats_test.cpp)
+list(APPEND TPP_TESTS tests/data/split_test.cpp)
+list(APPEND TPP_TESTS tests/data/shared_data_test.cpp)

@@ -22,6 +22,9 @@ struct Sequence {
   double t_start{0.0};          // observation window [t_start, t_end]
   double t_end{0.0};
   std::vector<Event> events;    // sorted by time; ties kept in file order
+  // Events before this index are history only: they condition the intensity but are not
+  // predicted (ExPERT's test protocol, see data/split.h). 0: every event is a target.
+  std::size_t first_target{0};
 
   std::size_t num_actions() const;
 };

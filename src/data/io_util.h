@@ -1,0 +1,76 @@
+#pragma once
+// Internal helpers shared by the readers and writers (not a public header).
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tpp/core/error.h"
+#include "tpp/data/dataset.h"
+#include "tpp/data/io.h"
+
+namespace tpp::io {
+
+// Whole file as bytes; DataError(path, 0, "file", ...) when it cannot be opened.
+std::string read_file(const std::string& path);
+// Writes bytes to a file; throws tpp::Error when it cannot be written.
+void write_file(const std::string& path, const std::string& text);
+
+// Strict number parsing: the whole token must be a number. nullopt on failure.
+std::optional<double> parse_double(const std::string& token);
+std::optional<long long> parse_integer(const std::string& token);
+// Parses a time token; throws DataError for unparsable or non-finite values.
+double parse_time(const std::string& token, const std::string& file, std::size_t line, const std::string& field);
+// Shortest decimal that reads back to the same double.
+std::string format_double(double value);
+bool valid_utf8(const std::string& s);
+std::string trim(const std::string& s);
+// Splits on runs of spaces/tabs, ignoring leading and trailing blanks.
+std::vector<std::string> split_whitespace(const std::string& line);
+
+// drop_invalid: count and remember the error, else rethrow it.
+enum class DropKind { Row, Sequence };
+void drop_or_throw(const DataError& error, const ReadOptions& options, ReadReport* report, DropKind kind);
+
+// One event as read from an event log, before type names are resolved and users are grouped.
+struct RawEvent {
+  std::string user;
+  double time{0.0};
+  std::string type;  // name or integer id, as written
+  bool stimulus{false};
+  std::string text;
+  std::vector<float> meta;
+  bool has_meta{false};
+  std::size_t line{0};
+};
+
+// Resolves types, groups users (file order), checks time order and applies the users file.
+Dataset build_event_log(const std::string& file, std::vector<RawEvent> rows, int meta_dim_hint,
+                        const ReadOptions& options, ReadReport* report);
+
+// Applies options.users (if any) to sequences keyed by Sequence::user: category, window, features.
+// Users listed there without events become empty sequences when they carry a window.
+void apply_users_file(Dataset& data, const ReadOptions& options, ReadReport* report);
+
+// RFC 4180 CSV: quoted fields may hold commas, doubled quotes and newlines; CRLF accepted.
+// `line` is the record's first line. An unterminated quote is a DataError.
+struct CsvRecord {
+  std::vector<std::string> fields;
+  std::size_t line{0};
+};
+std::vector<CsvRecord> parse_csv(const std::string& text, const std::string& file);
+std::string csv_field(const std::string& value);  // quoted when needed
+
+// Non-blank lines of a JSON-lines file, parsed. A parse failure is a DataError naming the line
+// (reported as truncated when it is the last line and the file does not end with a newline).
+struct JsonLine {
+  nlohmann::json value;
+  std::size_t line{0};
+};
+std::vector<JsonLine> parse_json_lines(const std::string& text, const std::string& file, const ReadOptions& options,
+                                       ReadReport* report);
+
+}  // namespace tpp::io
