@@ -82,7 +82,9 @@ History HawkesImpl::encode(const Batch& batch) {
   std::vector<torch::Tensor> state;
   state.reserve(L + 1);
   state.push_back(torch::zeros({B, beta_rk.size(0), K}, batch.time.options()));
-  for (int64_t i = 0; i < L; ++i) state.push_back(torch::addcmul(jump.select(1, i), state.back(), decay.select(1, i)));
+  // unbind, not select: select's backward materialises a full-size zero tensor per step (O(L²)).
+  auto jumps = jump.unbind(1), decays = decay.unbind(1);
+  for (int64_t i = 0; i < L; ++i) state.push_back(torch::addcmul(jumps[i], state.back(), decays[i]));
   History h;
   h.batch = batch;
   h.start = classical::interval_starts(batch);
