@@ -3,4 +3,5 @@ list(APPEND TPP_SOURCES
   src/core/error.cpp
   src/core/numerics.cpp
   src/core/rng.cpp
+  src/core/stats.cpp
 )

@@ -1,0 +1,192 @@
+#include "tpp/models/hawkes.h"
+
+#include <cmath>
+
+#include "classical_common.h"
+#include "tpp/core/error.h"
+#include "tpp/core/numerics.h"
+#include "tpp/models/registry.h"
+
+namespace tpp {
+
+HawkesConfig HawkesConfig::from_json(const nlohmann::json& j, const Schema& schema) {
+  HawkesConfig c;
+  c.num_types = schema.num_action_types;
+  c.num_stimulus_types = schema.num_stimulus_types;
+  const int K = c.num_types, C = classical::num_sources(schema);
+  if (K <= 0) throw Error("hawkes: the schema has no action types");
+  c.mu = classical::read_vector(j, "hawkes", "mu", K, 0.5);
+  // Default branching ratio 0.5/K per pair: the action block then has spectral radius 0.5.
+  c.alpha = classical::read_matrix(j, "hawkes", "alpha", C, K, K, 0.5 / K);
+  c.beta_matrix = j.value("beta_matrix", false);
+  if (c.beta_matrix)
+    c.beta = classical::read_matrix(j, "hawkes", "beta", C, K, K, 1.0);
+  else if (j.contains("beta") && !j["beta"].is_number())
+    throw Error("hawkes: \"beta\" must be a number (set \"beta_matrix\": true for a matrix)");
+  else
+    c.beta = {j.value("beta", 1.0)};
+  classical::require_finite(c.mu, "hawkes", "mu", true);
+  classical::require_finite(c.alpha, "hawkes", "alpha", false, true);
+  classical::require_finite(c.beta, "hawkes", "beta", true);
+  c.source_mask = classical::source_mask(schema);
+  return c;
+}
+
+HawkesImpl::HawkesImpl(HawkesConfig config) : config_(std::move(config)) {
+  const int K = config_.num_types, C = K + config_.num_stimulus_types;
+  auto raw = [](const std::vector<double>& v) {
+    std::vector<double> r;
+    for (double x : v) r.push_back(classical::raw_positive(x));
+    return torch::tensor(r, torch::kFloat64);
+  };
+  raw_mu_ = register_parameter("raw_mu", raw(config_.mu));
+  raw_alpha_ = register_parameter("raw_alpha", raw(config_.alpha).reshape({C, K}));
+  raw_beta_ = register_parameter("raw_beta", config_.beta_matrix ? raw(config_.beta).reshape({C, K})
+                                                                  : raw(config_.beta).reshape({}));
+  source_mask_ = register_buffer("source_mask", config_.source_mask.to(torch::kFloat64));
+}
+
+torch::Tensor HawkesImpl::mu() const { return torch::nn::functional::softplus(raw_mu_); }
+torch::Tensor HawkesImpl::alpha() const { return torch::nn::functional::softplus(raw_alpha_) * source_mask_; }
+torch::Tensor HawkesImpl::beta() const { return torch::nn::functional::softplus(raw_beta_); }
+torch::Tensor HawkesImpl::beta_groups() const {
+  return config_.beta_matrix ? beta() : beta().reshape({1, 1});
+}
+torch::Tensor HawkesImpl::natural_parameters() const {
+  return torch::cat({mu(), alpha().flatten(), beta().flatten()});
+}
+
+nlohmann::json HawkesImpl::config() const {
+  nlohmann::json j = {{"model", "hawkes"}, {"mu", classical::to_vector(mu())}, {"alpha", classical::to_json_matrix(alpha())}};
+  if (config_.beta_matrix) {
+    j["beta_matrix"] = true;
+    j["beta"] = classical::to_json_matrix(beta());
+  } else {
+    j["beta"] = beta().item<double>();
+  }
+  return j;
+}
+
+History HawkesImpl::encode(const Batch& batch) {
+  const int K = config_.num_types, C = K + config_.num_stimulus_types;
+  classical::check_batch(batch, K, config_.num_stimulus_types, "hawkes");
+  const int64_t B = batch.batch_size(), L = batch.max_length();
+  auto beta_rk = beta_groups().to(batch.time.scalar_type());           // [R, K]
+  auto jump_table = (alpha() * beta()).to(batch.time.scalar_type());   // [C, K]; scalar β broadcasts
+  auto one_hot = classical::source_one_hot(batch, C);            // [B, L, C]
+  // Jump of the excitation at each event: per source row for a β matrix, one row for a scalar β.
+  torch::Tensor jump = config_.beta_matrix ? one_hot.unsqueeze(-1) * jump_table
+                                           : torch::matmul(one_hot, jump_table).unsqueeze(2);  // [B, L, R, K]
+  auto decay = torch::exp(-beta_rk * batch.dtime.unsqueeze(-1).unsqueeze(-1));               // [B, L, R, K]
+  // E_i: excitation just after event i−1, i.e. at the start of interval i.
+  std::vector<torch::Tensor> state;
+  state.reserve(L + 1);
+  state.push_back(torch::zeros({B, beta_rk.size(0), K}, batch.time.options()));
+  // unbind, not select: select's backward materialises a full-size zero tensor per step (O(L²)).
+  auto jumps = jump.unbind(1), decays = decay.unbind(1);
+  for (int64_t i = 0; i < L; ++i) state.push_back(torch::addcmul(jumps[i], state.back(), decays[i]));
+  History h;
+  h.batch = batch;
+  h.start = classical::interval_starts(batch);
+  h.parts["excitation"] = torch::stack(state, 1);  // [B, L+1, R, K]
+  h.hidden = h.parts["excitation"].sum(2);
+  return h;
+}
+
+torch::Tensor HawkesImpl::intensity(const History& history, const torch::Tensor& elapsed) {
+  const auto& E = history.parts.at("excitation");                               // [B, L+1, R, K]
+  auto decay = torch::exp(-beta_groups() * elapsed.unsqueeze(-1).unsqueeze(-1));  // [B, L+1, S, R, K]
+  return mu() + (E.unsqueeze(2) * decay).sum(3);
+}
+
+torch::Tensor HawkesImpl::intensity_upper_bound(const History& history, const torch::Tensor& window) {
+  return (mu().sum() + history.hidden.sum(-1)).expand_as(window);
+}
+
+torch::Tensor HawkesImpl::embedding(const History& history) { return mu() + history.hidden; }
+
+torch::Tensor HawkesImpl::compensator(const History& history) {
+  const auto& E = history.parts.at("excitation");
+  const auto& span = history.batch.span;  // [B, L+1]
+  auto b = beta_groups();
+  // ∫_0^s E e^{−βu} du = E (1 − e^{−βs}) / β, computed with expm1 for short intervals.
+  auto decayed = -torch::expm1(-b * span.unsqueeze(-1).unsqueeze(-1)) / b;  // [B, L+1, R, K]
+  return mu().sum() * span + (E * decayed).sum({2, 3});
+}
+
+torch::Tensor HawkesImpl::log_likelihood(const Batch& batch, const IntegralOptions& options) {
+  if (options.method != IntegralOptions::Method::Exact) return Model::log_likelihood(batch, options);
+  History h = encode(batch);
+  const int64_t L = batch.max_length();
+  if (L == 0) return -compensator(h).sum(1);
+  const auto& E = h.parts.at("excitation").narrow(1, 0, L);                            // [B, L, R, K]
+  auto at_event = mu() + (E * torch::exp(-beta_groups() * batch.dtime.unsqueeze(-1).unsqueeze(-1))).sum(2);
+  auto action_type = torch::where(batch.action_mask, batch.type, torch::zeros_like(batch.type));
+  auto lambda = at_event.gather(2, action_type.unsqueeze(-1)).squeeze(-1);  // [B, L]
+  auto log_events = torch::where(batch.action_mask, safe_log(lambda), torch::zeros_like(lambda)).sum(1);
+  return log_events - compensator(h).sum(1);
+}
+
+namespace {
+
+// O(R·K) per event: the excitation per decay group is kept at the last event time and decayed
+// lazily to the query time.
+class HawkesTarget : public ThinningTarget {
+ public:
+  HawkesTarget(int K, int C, bool matrix, std::vector<double> mu, std::vector<double> jump, std::vector<double> beta,
+               double t_start)
+      : K_(K), C_(C), R_(matrix ? C : 1), mu_(std::move(mu)), jump_(std::move(jump)), beta_(std::move(beta)),
+        excitation_(static_cast<std::size_t>(R_) * K, 0.0), last_(t_start) {
+    if (!matrix) {
+      const double b = beta_.at(0);
+      beta_.assign(static_cast<std::size_t>(K), b);
+    }
+  }
+  int num_types() const override { return K_; }
+  double upper_bound(double t, double) override {
+    std::vector<double> lambda;
+    intensities(t, lambda);
+    double total = 0;
+    for (double x : lambda) total += x;
+    return total;
+  }
+  void intensities(double t, std::vector<double>& out) override {
+    out.assign(mu_.begin(), mu_.end());
+    const double dt = t - last_;
+    for (int r = 0; r < R_; ++r)
+      for (int k = 0; k < K_; ++k) out[k] += excitation_[r * K_ + k] * std::exp(-beta_at(r, k) * dt);
+  }
+  void observe(const Event& event) override {
+    const int c = event.is_stimulus ? K_ + event.type : event.type;
+    if (event.type < 0 || c >= C_)
+      throw Error("hawkes simulator: event type " + std::to_string(event.type) + (event.is_stimulus ? " (stimulus)" : "") +
+                  " is out of range");
+    const double dt = event.time - last_;
+    for (int r = 0; r < R_; ++r)
+      for (int k = 0; k < K_; ++k) excitation_[r * K_ + k] *= std::exp(-beta_at(r, k) * dt);
+    const int row = R_ == 1 ? 0 : c;
+    for (int k = 0; k < K_; ++k) excitation_[row * K_ + k] += jump_[c * K_ + k];
+    last_ = event.time;
+  }
+
+ private:
+  double beta_at(int r, int k) const { return R_ == 1 ? beta_[k] : beta_[r * K_ + k]; }
+  int K_, C_, R_;
+  std::vector<double> mu_, jump_, beta_, excitation_;
+  double last_;
+};
+
+}  // namespace
+
+std::unique_ptr<ThinningTarget> HawkesImpl::thinning_target(double t_start) const {
+  torch::NoGradGuard no_grad;
+  const int K = config_.num_types, C = K + config_.num_stimulus_types;
+  return std::make_unique<HawkesTarget>(K, C, config_.beta_matrix, classical::to_vector(mu()),
+                                        classical::to_vector(alpha() * beta()), classical::to_vector(beta()), t_start);
+}
+
+TPP_REGISTER_MODEL(hawkes, [](const nlohmann::json& cfg, const Schema& schema) -> ModelPtr {
+  return std::make_shared<HawkesImpl>(HawkesConfig::from_json(cfg, schema));
+})
+
+}  // namespace tpp

@@ -1,0 +1,132 @@
+#include "tpp/models/self_correcting.h"
+
+#include <cmath>
+#include <limits>
+
+#include "classical_common.h"
+#include "tpp/core/error.h"
+#include "tpp/core/numerics.h"
+#include "tpp/models/registry.h"
+
+namespace tpp {
+
+SelfCorrectingConfig SelfCorrectingConfig::from_json(const nlohmann::json& j, const Schema& schema) {
+  SelfCorrectingConfig c;
+  c.num_types = schema.num_action_types;
+  c.num_stimulus_types = schema.num_stimulus_types;
+  const int K = c.num_types, C = classical::num_sources(schema);
+  if (K <= 0) throw Error("self_correcting: the schema has no action types");
+  c.mu = classical::read_vector(j, "self_correcting", "mu", K, 1.0);
+  c.alpha = classical::read_matrix(j, "self_correcting", "alpha", C, K, K, 1.0);
+  classical::require_finite(c.mu, "self_correcting", "mu", true);
+  classical::require_finite(c.alpha, "self_correcting", "alpha", false, true);
+  c.source_mask = classical::source_mask(schema);
+  return c;
+}
+
+SelfCorrectingImpl::SelfCorrectingImpl(SelfCorrectingConfig config) : config_(std::move(config)) {
+  const int K = config_.num_types, C = K + config_.num_stimulus_types;
+  auto raw = [](const std::vector<double>& v) {
+    std::vector<double> r;
+    for (double x : v) r.push_back(classical::raw_positive(x));
+    return torch::tensor(r, torch::kFloat64);
+  };
+  raw_mu_ = register_parameter("raw_mu", raw(config_.mu));
+  raw_alpha_ = register_parameter("raw_alpha", raw(config_.alpha).reshape({C, K}));
+  source_mask_ = register_buffer("source_mask", config_.source_mask.to(torch::kFloat64));
+}
+
+torch::Tensor SelfCorrectingImpl::mu() const { return torch::nn::functional::softplus(raw_mu_); }
+torch::Tensor SelfCorrectingImpl::alpha() const { return torch::nn::functional::softplus(raw_alpha_) * source_mask_; }
+
+nlohmann::json SelfCorrectingImpl::config() const {
+  return {{"model", "self_correcting"}, {"mu", classical::to_vector(mu())}, {"alpha", classical::to_json_matrix(alpha())}};
+}
+
+History SelfCorrectingImpl::encode(const Batch& batch) {
+  const int K = config_.num_types, C = K + config_.num_stimulus_types;
+  classical::check_batch(batch, K, config_.num_stimulus_types, "self_correcting");
+  // The corrections only accumulate, so a cumulative sum replaces the recurrence.
+  auto drops = torch::matmul(classical::source_one_hot(batch, C), alpha());  // [B, L, K]
+  auto accumulated = torch::cat({torch::zeros({batch.batch_size(), 1, K}, drops.options()), drops.cumsum(1)}, 1);
+  History h;
+  h.batch = batch;
+  h.start = classical::interval_starts(batch);
+  h.hidden = mu() * h.start.unsqueeze(-1) - accumulated;  // [B, L+1, K]
+  return h;
+}
+
+torch::Tensor SelfCorrectingImpl::intensity(const History& history, const torch::Tensor& elapsed) {
+  return torch::exp(history.hidden.unsqueeze(2) + mu() * elapsed.unsqueeze(-1));
+}
+
+torch::Tensor SelfCorrectingImpl::intensity_upper_bound(const History& history, const torch::Tensor& window) {
+  return torch::exp(history.hidden + mu() * window.unsqueeze(-1)).sum(-1);
+}
+
+torch::Tensor SelfCorrectingImpl::embedding(const History& history) { return history.hidden; }
+
+torch::Tensor SelfCorrectingImpl::compensator(const History& history) {
+  auto m = mu();
+  return (torch::exp(history.hidden) * torch::expm1(m * history.batch.span.unsqueeze(-1)) / m).sum(-1);
+}
+
+torch::Tensor SelfCorrectingImpl::log_likelihood(const Batch& batch, const IntegralOptions& options) {
+  if (options.method != IntegralOptions::Method::Exact) return Model::log_likelihood(batch, options);
+  History h = encode(batch);
+  const int64_t L = batch.max_length();
+  if (L == 0) return -compensator(h).sum(1);
+  // log λ_k at event i = hidden_i + μ_k dtime_i: no exp/log round trip.
+  auto log_at_event = h.hidden.narrow(1, 0, L) + mu() * batch.dtime.unsqueeze(-1);  // [B, L, K]
+  auto action_type = torch::where(batch.action_mask, batch.type, torch::zeros_like(batch.type));
+  auto log_lambda = log_at_event.gather(2, action_type.unsqueeze(-1)).squeeze(-1);
+  auto log_events = torch::where(batch.action_mask, log_lambda, torch::zeros_like(log_lambda)).sum(1);
+  return log_events - compensator(h).sum(1);
+}
+
+namespace {
+
+class SelfCorrectingTarget : public ThinningTarget {
+ public:
+  SelfCorrectingTarget(int K, int C, std::vector<double> mu, std::vector<double> alpha, double t_start)
+      : K_(K), C_(C), mu_(std::move(mu)), alpha_(std::move(alpha)), accumulated_(K, 0.0), t_start_(t_start) {}
+  int num_types() const override { return K_; }
+  double upper_bound(double, double t_until) override {
+    if (!std::isfinite(t_until)) return std::numeric_limits<double>::infinity();
+    std::vector<double> lambda;
+    intensities(t_until, lambda);
+    double total = 0;
+    for (double x : lambda) total += x;
+    return total;
+  }
+  void intensities(double t, std::vector<double>& out) override {
+    out.resize(K_);
+    for (int k = 0; k < K_; ++k) out[k] = std::exp(mu_[k] * (t - t_start_) - accumulated_[k]);
+  }
+  void observe(const Event& event) override {
+    const int c = event.is_stimulus ? K_ + event.type : event.type;
+    if (event.type < 0 || c >= C_)
+      throw Error("self_correcting simulator: event type " + std::to_string(event.type) +
+                  (event.is_stimulus ? " (stimulus)" : "") + " is out of range");
+    for (int k = 0; k < K_; ++k) accumulated_[k] += alpha_[c * K_ + k];
+  }
+
+ private:
+  int K_, C_;
+  std::vector<double> mu_, alpha_, accumulated_;
+  double t_start_;
+};
+
+}  // namespace
+
+std::unique_ptr<ThinningTarget> SelfCorrectingImpl::thinning_target(double t_start) const {
+  torch::NoGradGuard no_grad;
+  const int K = config_.num_types, C = K + config_.num_stimulus_types;
+  return std::make_unique<SelfCorrectingTarget>(K, C, classical::to_vector(mu()), classical::to_vector(alpha()), t_start);
+}
+
+TPP_REGISTER_MODEL(self_correcting, [](const nlohmann::json& cfg, const Schema& schema) -> ModelPtr {
+  return std::make_shared<SelfCorrectingImpl>(SelfCorrectingConfig::from_json(cfg, schema));
+})
+
+}  // namespace tpp
