@@ -1,3 +1,7 @@
 list(APPEND TPP_SOURCES
   src/cli/command.cpp
+  src/cli/evaluate.cpp
+  src/cli/model_data.cpp
+  src/cli/predict.cpp
+  src/cli/simulate.cpp
 )

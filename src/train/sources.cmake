@@ -1,1 +1,3 @@
-list(APPEND TPP_SOURCES)
+list(APPEND TPP_SOURCES
+  src/train/metrics.cpp
+)
