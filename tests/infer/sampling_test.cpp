@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "../test_support.h"
+#include "tpp/core/error.h"
 #include "exp_hawkes_fixture.h"
 #include "tpp/infer/predict.h"
 #include "tpp/models/registry.h"
