@@ -10,6 +10,9 @@ int main(int argc, char** argv) {
   tpp::CommandAction action;
   tpp::add_convert(app, action);
   tpp::add_inspect(app, action);
+  tpp::add_simulate(app, action);
+  tpp::add_evaluate(app, action);
+  tpp::add_predict(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

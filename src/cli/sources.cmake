@@ -2,4 +2,8 @@ list(APPEND TPP_SOURCES
   src/cli/command.cpp
   src/cli/convert.cpp
   src/cli/inspect.cpp
+  src/cli/evaluate.cpp
+  src/cli/model_data.cpp
+  src/cli/predict.cpp
+  src/cli/simulate.cpp
 )

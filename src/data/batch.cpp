@@ -34,6 +34,7 @@ Batch Batch::to(const Context& ctx) const {
   b.weight = move(weight, ctx, true);
   b.user_features = move(user_features, ctx, true);
   b.event_meta = move(event_meta, ctx, true);
+  b.target_mask = move(target_mask, ctx, false);
   return b;
 }
 
@@ -56,7 +57,12 @@ Batch Batch::slice(int64_t begin, int64_t end) const {
   b.weight = rows(weight);
   b.user_features = rows(user_features);
   b.event_meta = cols(event_meta, L);
+  b.target_mask = cols(target_mask, L);
   return b;
+}
+
+torch::Tensor Batch::targets() const {
+  return target_mask.defined() ? target_mask & action_mask : action_mask;
 }
 
 Batch make_batch(const Dataset& data, const std::vector<std::size_t>& indices, const Context& ctx) {

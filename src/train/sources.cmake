@@ -1,3 +1,4 @@
 list(APPEND TPP_SOURCES
   src/train/mle.cpp
+  src/train/metrics.cpp
 )

@@ -1,1 +1,3 @@
-list(APPEND TPP_TESTS)
+list(APPEND TPP_TESTS
+  tests/cli/verbs_test.cpp
+)

@@ -1,1 +1,4 @@
-list(APPEND TPP_TESTS)
+list(APPEND TPP_TESTS
+  tests/infer/predict_test.cpp
+  tests/infer/sampling_test.cpp
+)

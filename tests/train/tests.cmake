@@ -1,3 +1,4 @@
 list(APPEND TPP_TESTS
   tests/train/mle_test.cpp
+  tests/train/metrics_test.cpp
 )

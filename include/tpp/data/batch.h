@@ -28,11 +28,16 @@ struct Batch {
   torch::Tensor weight;       // [B]      per-sequence loss weight (IPTW); 1 by default
   torch::Tensor user_features;  // [B, F_u] or undefined when the schema has none
   torch::Tensor event_meta;     // [B, L, F_e] or undefined
+  // [B, L] bool or undefined: the events whose prediction is scored (e.g. ExPERT's last 30% of a
+  // test user's events, each predicted from its full history). Undefined means action_mask.
+  torch::Tensor target_mask;
   int num_action_types{0};
   int num_stimulus_types{0};
 
   int64_t batch_size() const { return time.size(0); }
   int64_t max_length() const { return time.size(1); }
+  // Scored events: target_mask ∧ action_mask, or action_mask when target_mask is undefined.
+  torch::Tensor targets() const;
   Batch to(const Context& ctx) const;
   // Sequences b in [begin, end) of this batch, trimmed to their own longest length.
   Batch slice(int64_t begin, int64_t end) const;

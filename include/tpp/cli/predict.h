@@ -1,0 +1,31 @@
+#pragma once
+// tpp predict: per-event next-event predictions (or intensity curves) of a saved model on a data
+// file, as JSON lines in file time units and type names.
+#include <cstddef>
+#include <iosfwd>
+#include <string>
+
+#include "tpp/cli/command.h"
+#include "tpp/models/registry.h"
+
+namespace tpp {
+
+struct PredictCommandOptions {
+  CommonOptions common;
+  std::string model;
+  std::string data;
+  std::string output;  // JSONL path; empty or "-" writes to stdout
+  int top_k{3};
+  std::size_t batch_size{64};
+  double target_fraction{1.0};
+  bool curve{false};     // one row per sequence with λ_k on a grid instead of predictions
+  int curve_points{200};
+};
+
+int run_predict(const PredictCommandOptions& options);
+
+// After reading (see evaluate_command): writes the rows to out.
+void predict_command(const SavedModel& model, const Dataset& data, const PredictCommandOptions& options,
+                     std::ostream& out);
+
+}  // namespace tpp

@@ -1,0 +1,65 @@
+#include "tpp/cli/evaluate.h"
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+
+#include "tpp/cli/model_data.h"
+#include "tpp/core/error.h"
+
+namespace tpp {
+
+Metrics evaluate_command(const SavedModel& saved, const Dataset& raw, const EvaluateCommandOptions& o,
+                         std::ostream& out) {
+  Context ctx = o.common.context();
+  Dataset data = align_to_model(raw, saved.schema, saved.time_scale, o.data.empty() ? "data" : o.data);
+  EvaluationOptions eo;
+  eo.top_k = o.top_k;
+  eo.batch_size = o.batch_size;
+  eo.target_fraction = o.target_fraction;
+  saved.model->eval();
+  Metrics m = evaluate(*saved.model, data, ctx, eo);
+  if (o.common.json) {
+    out << m.to_json().dump(2) << "\n";
+    return m;
+  }
+  auto line = [&](const std::string& name, double value) { out << fmt::format("{:<28}{:>16.8g}\n", name, value); };
+  out << fmt::format("{:<28}{:>16}\n", "metric", "value");
+  line("log-likelihood / event", m.log_likelihood_per_event());
+  line("predictive log-density / event", m.target_log_likelihood_per_event());
+  line("time RMSE", m.time_rmse());
+  line("time MAE", m.time_mae());
+  line("type accuracy", m.type_accuracy());
+  line(fmt::format("top-{} accuracy", m.top_k), m.top_k_accuracy());
+  out << fmt::format("{:<28}{:>16}\n", "events scored", m.num_targets);
+  out << fmt::format("{:<28}{:>16}\n", "actions", m.num_actions);
+  out << fmt::format("{:<28}{:>16}\n", "sequences", m.num_sequences);
+  if (m.num_unconverged > 0) out << fmt::format("{:<28}{:>16}\n", "unconverged predictions", m.num_unconverged);
+  return m;
+}
+
+int run_evaluate(const EvaluateCommandOptions& o) {
+  Context ctx = o.common.context();
+  ctx.apply();
+  auto saved = load_model(o.model, ctx);
+  evaluate_command(saved, read_data_file(o.data), o, std::cout);
+  return 0;
+}
+
+void add_evaluate(CLI::App& app, CommandAction& action) {
+  auto o = std::make_shared<EvaluateCommandOptions>();
+  auto* cmd = app.add_subcommand("evaluate", "log-likelihood and next-event metrics of a saved model on data");
+  add_common_options(*cmd, o->common);
+  cmd->add_option("--model", o->model, "saved model file")->required();
+  cmd->add_option("--data", o->data, "data file")->required();
+  cmd->add_option("--top-k", o->top_k, "k of the top-k accuracy")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--batch-size", o->batch_size, "sequences per batch")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--target-last", o->target_fraction,
+                  "score only this last fraction of each sequence's actions (ExPERT: 0.3)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->callback([o, &action] { action = [o] { return run_evaluate(*o); }; });
+}
+
+}  // namespace tpp

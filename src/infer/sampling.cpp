@@ -1,0 +1,150 @@
+#include "tpp/infer/sampling.h"
+
+#include <cmath>
+
+#include "tpp/core/error.h"
+#include "tpp/core/rng.h"
+#include "tpp/data/batch.h"
+#include "tpp/sim/thinning.h"
+
+namespace tpp {
+
+ModelThinningTarget::ModelThinningTarget(Model& model, Schema schema, Sequence history, Context ctx)
+    : model_(model), ctx_(ctx) {
+  if (schema.num_action_types != model.num_types())
+    throw Error("sampling: schema has " + std::to_string(schema.num_action_types) + " action types, model " +
+                std::to_string(model.num_types()));
+  data_.schema = std::move(schema);
+  data_.sequences.push_back(std::move(history));
+}
+
+int ModelThinningTarget::num_types() const { return model_.num_types(); }
+
+void ModelThinningTarget::observe(const Event& event) {
+  auto& seq = data_.sequences.front();
+  const double last = seq.events.empty() ? seq.t_start : seq.events.back().time;
+  if (!(event.time >= last)) throw Error("sampling: observed event at " + std::to_string(event.time) +
+                                         " precedes the history's last time " + std::to_string(last));
+  seq.events.push_back(event);
+  stale_ = true;
+}
+
+double ModelThinningTarget::last_start() const {
+  const auto& seq = data_.sequences.front();
+  return seq.events.empty() ? seq.t_start : seq.events.back().time;
+}
+
+void ModelThinningTarget::refresh() {
+  if (!stale_) return;
+  torch::NoGradGuard no_grad;
+  auto& seq = data_.sequences.front();
+  // Only the last interval is queried, so the window may end at its start.
+  seq.t_end = last_start();
+  encoded_ = model_.encode(make_batch(data_, ctx_));
+  stale_ = false;
+}
+
+void ModelThinningTarget::intensities(double t, std::vector<double>& out) {
+  refresh();
+  torch::NoGradGuard no_grad;
+  const int64_t n = static_cast<int64_t>(data_.sequences.front().events.size());
+  const double elapsed = t - last_start();
+  if (elapsed < 0) throw Error("sampling: intensity asked before the last observed event");
+  auto query = torch::zeros({1, n + 1, 1}, ctx_.options());
+  query[0][n][0] = elapsed;
+  auto lambda = model_.intensity(encoded_, query)[0][n][0].to(torch::kCPU, torch::kFloat64).contiguous();
+  out.assign(lambda.data_ptr<double>(), lambda.data_ptr<double>() + lambda.numel());
+}
+
+double ModelThinningTarget::upper_bound(double t, double t_until) {
+  refresh();
+  torch::NoGradGuard no_grad;
+  const int64_t n = static_cast<int64_t>(data_.sequences.front().events.size());
+  if (t < last_start()) throw Error("sampling: bound asked before the last observed event");
+  // The model bounds [start, start + window] ⊇ [t, t_until].
+  auto window = torch::zeros({1, n + 1}, ctx_.options());
+  window[0][n] = t_until - last_start();
+  return model_.intensity_upper_bound(encoded_, window)[0][n].item<double>();
+}
+
+std::unique_ptr<ThinningTarget> make_thinning_target(Model& model, const Schema& schema, const Sequence& history,
+                                                     bool prefer_model_target, const Context& ctx) {
+  if (prefer_model_target) {
+    if (auto own = model.thinning_target(history.t_start)) {
+      for (const auto& e : history.events) own->observe(e);
+      return own;
+    }
+  }
+  return std::make_unique<ModelThinningTarget>(model, schema, history, ctx);
+}
+
+std::uint64_t stream_seed(std::uint64_t seed, std::uint64_t i) {
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (i + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+GeneratedEvents generate_next_events(Model& model, const Schema& schema, const Sequence& prefix,
+                                     const GenerateOptions& o, const Context& ctx) {
+  if (o.num_events < 1 || o.num_samples < 1) throw Error("generation: num_events and num_samples must be positive");
+  if (!(o.horizon > 0)) throw Error("generation: horizon must be positive");
+  if (!std::isfinite(o.horizon) && !std::isfinite(o.lookahead))
+    throw Error("generation: a finite horizon or lookahead is needed to bound the intensity");
+  if (!prefix.events.empty() && prefix.t_end < prefix.events.back().time)
+    throw Error("generation: prefix ends before its last event");
+  const int K = model.num_types();
+  GeneratedEvents out;
+  out.mean_time.assign(o.num_events, 0.0);
+  out.type_frequency.assign(o.num_events, std::vector<double>(K, 0.0));
+  out.reached.assign(o.num_events, 0);
+  ThinningOptions thinning;
+  thinning.t_start = prefix.t_end;
+  thinning.t_end = prefix.t_end + o.horizon;
+  thinning.max_events = static_cast<std::size_t>(o.num_events);
+  thinning.lookahead = o.lookahead;
+  for (int m = 0; m < o.num_samples; ++m) {
+    auto target = make_thinning_target(model, schema, prefix, o.prefer_model_target, ctx);
+    Rng rng(stream_seed(o.seed, static_cast<std::uint64_t>(m)));
+    Sequence simulated = simulate_thinning(*target, thinning, rng);
+    std::vector<Event> actions;
+    for (const auto& e : simulated.events)
+      if (!e.is_stimulus && static_cast<int>(actions.size()) < o.num_events) actions.push_back(e);
+    for (std::size_t j = 0; j < actions.size(); ++j) {
+      out.mean_time[j] += actions[j].time;
+      out.type_frequency[j][actions[j].type] += 1;
+      out.reached[j] += 1;
+    }
+    out.samples.push_back(std::move(actions));
+  }
+  for (int j = 0; j < o.num_events; ++j) {
+    const double n = static_cast<double>(out.reached[j]);
+    out.mean_time[j] = n > 0 ? out.mean_time[j] / n : std::nan("");
+    for (auto& f : out.type_frequency[j]) f = n > 0 ? f / n : std::nan("");
+  }
+  return out;
+}
+
+Dataset simulate_dataset(Model& model, const Schema& schema, std::size_t num_sequences, double horizon,
+                         std::uint64_t seed, bool prefer_model_target, const Context& ctx) {
+  if (!(horizon > 0) || !std::isfinite(horizon)) throw Error("simulation: horizon must be positive and finite");
+  Dataset data;
+  data.schema = schema;
+  ThinningOptions thinning;
+  thinning.t_start = 0.0;
+  thinning.t_end = horizon;
+  for (std::size_t i = 0; i < num_sequences; ++i) {
+    Sequence empty;
+    empty.t_start = 0.0;
+    auto target = make_thinning_target(model, schema, empty, prefer_model_target, ctx);
+    Rng rng(stream_seed(seed, i));
+    Sequence seq = simulate_thinning(*target, thinning, rng);
+    seq.user = std::to_string(i);
+    seq.t_start = 0.0;
+    seq.t_end = horizon;
+    data.sequences.push_back(std::move(seq));
+  }
+  return data;
+}
+
+}  // namespace tpp

@@ -1,0 +1,147 @@
+#include "tpp/infer/predict.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "../test_support.h"
+#include "tpp/core/error.h"
+#include "exp_hawkes_fixture.h"
+#include "tpp/models/registry.h"
+
+namespace tpp {
+
+namespace {
+double rel(double a, double b) { return std::fabs(a - b) / std::fabs(b); }
+
+double median_reference(const testing::ExpHawkesTestModel& m, double excite) {
+  double lo = 0, hi = 1;
+  while (m.compensator(excite, hi) < std::log(2.0)) hi *= 2;
+  for (int i = 0; i < 200; ++i) {
+    double mid = (lo + hi) / 2;
+    (m.compensator(excite, mid) < std::log(2.0) ? lo : hi) = mid;
+  }
+  return (lo + hi) / 2;
+}
+}  // namespace
+
+TEST(Predict, PoissonMatchesClosedFormOnEveryInterval) {
+  auto d = testing::make_dataset(3, {{{0.5, 0}, {1.0, 1}, {2.0, 2}}, {{0.3, 0}}}, {4.0, 1.0});
+  auto model = ModelRegistry::instance().create({{"model", "poisson"}, {"rate", {0.5, 2.0, 1.5}}}, d.schema);
+  PredictOptions o;
+  o.top_k = 2;
+  auto p = predict_next_event(*model, make_batch(d, Context{}), o);
+  ASSERT_EQ(p.expected_time.sizes(), (std::vector<int64_t>{2, 4}));
+  const double total = 4.0;
+  for (int b = 0; b < 2; ++b)
+    for (int i = 0; i < 4; ++i) {
+      if (b == 1 && i > 1) {  // padding intervals
+        EXPECT_TRUE(std::isnan(p.expected_time[b][i].item<double>()));
+        EXPECT_EQ(p.predicted_type[b][i].item<int64_t>(), -1);
+        EXPECT_FALSE(p.valid[b][i].item<bool>());
+        continue;
+      }
+      EXPECT_TRUE(p.converged[b][i].item<bool>());
+      EXPECT_LT(rel(p.expected_time[b][i].item<double>(), 1 / total), 1e-9);
+      EXPECT_LT(rel(p.median_time[b][i].item<double>(), std::log(2.0) / total), 1e-9);
+      EXPECT_LT(rel(p.type_probability[b][i][0].item<double>(), 0.5 / total), 1e-9);
+      EXPECT_LT(rel(p.type_probability[b][i][1].item<double>(), 2.0 / total), 1e-9);
+      EXPECT_LT(rel(p.type_probability[b][i][2].item<double>(), 1.5 / total), 1e-9);
+      EXPECT_EQ(p.predicted_type[b][i].item<int64_t>(), 1);
+      EXPECT_EQ(p.top_k_type[b][i][0].item<int64_t>(), 1);
+      EXPECT_EQ(p.top_k_type[b][i][1].item<int64_t>(), 2);
+      EXPECT_LT(rel(p.top_k_probability[b][i][1].item<double>(), 1.5 / total), 1e-9);
+      EXPECT_GT(std::exp(-total * p.horizon[b][i].item<double>()), 0.0);
+      EXPECT_LT(std::exp(-total * p.horizon[b][i].item<double>()), o.survival_tolerance);
+    }
+}
+
+TEST(Predict, OneEventHawkesMatchesSeriesClosedForm) {
+  // Interval 1 follows the single event: λ_k(s) = μ_k + α_k e^{−βs}.
+  testing::ExpHawkesTestModel model({0.2, 0.1}, {1.5, 0.5}, 2.0);
+  auto d = testing::make_dataset(2, {{{1.0, 0}}}, {3.0});
+  auto p = predict_next_event(model, make_batch(d, Context{}));
+  for (int i = 0; i < 2; ++i) {
+    const double excite = i == 0 ? 0.0 : 1.0;
+    auto ref = model.reference(excite);
+    EXPECT_TRUE(p.converged[0][i].item<bool>());
+    EXPECT_LT(rel(p.expected_time[0][i].item<double>(), ref.expected_time), 1e-8) << i;
+    EXPECT_LT(rel(p.median_time[0][i].item<double>(), median_reference(model, excite)), 1e-8) << i;
+    double sum = ref.type_probability[0] + ref.type_probability[1];
+    EXPECT_NEAR(sum, 1.0, 1e-12);  // the process fires surely: the masses are the probabilities
+    for (int k = 0; k < 2; ++k)
+      EXPECT_LT(rel(p.type_probability[0][i][k].item<double>(), ref.type_probability[k]), 1e-8) << i << k;
+  }
+}
+
+TEST(Predict, SharpBurstOverSlowBaselineNeedsHorizonGrowthAndRefinement) {
+  // A burst of rate 400 decaying in 1/20 over a baseline of 0.01: 1 − e^{−20} of the mass sits in
+  // the burst, the rest in a tail of mean 100. Equal panels over a fixed cut would miss one of them.
+  testing::ExpHawkesTestModel model({0.004, 0.006}, {100.0, 300.0}, 20.0);
+  auto d = testing::make_dataset(2, {{{1.0, 0}, {1.01, 1}, {1.5, 1}, {40.0, 0}}}, {50.0});
+  auto batch = make_batch(d, Context{});
+  auto p = predict_next_event(model, batch);
+  auto excite = model.encode(batch).parts.at("excite");
+  for (int i = 0; i < 5; ++i) {
+    const double e = excite[0][i].item<double>();
+    auto ref = model.reference(e);
+    EXPECT_TRUE(p.converged[0][i].item<bool>()) << i;
+    EXPECT_LT(rel(p.expected_time[0][i].item<double>(), ref.expected_time), 1e-7) << i;
+    EXPECT_LT(rel(p.median_time[0][i].item<double>(), median_reference(model, e)), 1e-8) << i;
+    for (int k = 0; k < 2; ++k)
+      EXPECT_LT(rel(p.type_probability[0][i][k].item<double>(), ref.type_probability[k]), 1e-7) << i << k;
+  }
+}
+
+TEST(Predict, CompensatorMatchesClosedForm) {
+  testing::ExpHawkesTestModel model({0.3}, {2.0}, 5.0);
+  auto d = testing::make_dataset(1, {{{0.2, 0}, {0.4, 0}, {2.0, 0}}}, {3.0});
+  auto batch = make_batch(d, Context{});
+  auto h = model.encode(batch);
+  auto lambda = compensator(model, h, batch.span);
+  for (int i = 0; i < 4; ++i) {
+    double ref = model.compensator(h.parts.at("excite")[0][i].item<double>(), batch.span[0][i].item<double>());
+    EXPECT_LT(rel(lambda[0][i].item<double>(), ref), 1e-10) << i;
+  }
+}
+
+TEST(Predict, IntensityCurveShowsBothLimitsAtEvents) {
+  testing::ExpHawkesTestModel model({0.3, 0.2}, {2.0, 1.0}, 5.0);
+  auto d = testing::make_dataset(2, {{{0.5, 0}, {1.25, 1}}, {}}, {2.0, 1.0});
+  CurveOptions o;
+  o.points = 9;
+  auto curve = intensity_curve(model, make_batch(d, Context{}), o);
+  ASSERT_EQ(curve.time.size(1), 9 + 4);
+  EXPECT_EQ(curve.mask[1].sum().item<int64_t>(), 9);
+  const std::vector<double> events = {0.5, 1.25};
+  int right_limits = 0;
+  for (int g = 0; g < 13; ++g) {
+    const double t = curve.time[0][g].item<double>();
+    if (g > 0) EXPECT_GE(t, curve.time[0][g - 1].item<double>());
+    // At an event time the grid point and the left limit come first, the right limit last.
+    const bool at_event = t == 0.5 || t == 1.25;
+    const bool last_at_time = g == 12 || curve.time[0][g + 1].item<double>() != t;
+    const bool right = at_event && last_at_time && curve.time[0][g - 1].item<double>() == t;
+    right_limits += right;
+    double excite = 0;
+    for (double e : events)
+      if (e < t || (right && e == t)) excite += std::exp(-5.0 * (t - e));
+    // λ_k(t) = μ_k + α_k Σ_{events before} e^{−β(t − t_j)}; the model tracks excitation per interval.
+    for (int k = 0; k < 2; ++k) {
+      double expected = (k == 0 ? 0.3 : 0.2) + (k == 0 ? 2.0 : 1.0) * excite;
+      EXPECT_NEAR(curve.intensity[0][g][k].item<double>(), expected, 1e-12) << g << " " << k;
+    }
+  }
+  EXPECT_EQ(right_limits, 2);
+  EXPECT_NEAR(curve.intensity[1][8][0].item<double>(), 0.3, 1e-15);
+}
+
+TEST(Predict, RejectsBadOptions) {
+  auto d = testing::make_dataset(1, {{{0.5, 0}}}, {1.0});
+  auto model = ModelRegistry::instance().create({{"model", "poisson"}}, d.schema);
+  PredictOptions o;
+  o.survival_tolerance = 0;
+  EXPECT_THROW(predict_next_event(*model, make_batch(d, Context{}), o), Error);
+}
+
+}  // namespace tpp
