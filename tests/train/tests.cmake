@@ -1,1 +1,1 @@
-list(APPEND TPP_TESTS)
+list(APPEND TPP_TESTS tests/train/trainer_test.cpp)
