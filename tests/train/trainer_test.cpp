@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "../test_support.h"
@@ -101,7 +102,9 @@ TEST(Trainer, EarlyStoppingKeepsTheBestDevEpoch) {
   EXPECT_EQ(result.best_epoch, best_epoch);
   EXPECT_EQ(result.best_dev_ll_per_event, best);
   EXPECT_DOUBLE_EQ(log_likelihood_per_event(*model, dev, cfg.evaluation_integral(), Context{}), best);
-  if (result.stopped_early) {
+  std::cout << "early stopping: " << result.history.size() << " epochs, best " << best_epoch << "\n";
+  EXPECT_TRUE(result.stopped_early);  // deterministic for this seed: epochs 4 and 5 are worse than 3
+  {
     ASSERT_GE(result.history.size(), 3u);
     EXPECT_EQ(static_cast<int>(result.history.size()) - best_epoch, 2);
   }
@@ -136,6 +139,7 @@ TEST(Trainer, SmallModelsImproveDevLikelihood) {
     auto result = Trainer(model, tc, Context{}).fit(train, &dev);
     // Dev LL/event per epoch has sampling noise of order 1/sqrt(#dev events) ≈ 0.05 nats on this set;
     // the data's type/gap dependence is worth far more, so demand a clear gain.
+    std::cout << cfg["model"] << ": dev LL/event " << before << " -> " << result.best_dev_ll_per_event << "\n";
     EXPECT_GT(result.best_dev_ll_per_event, before + 0.2) << cfg.dump();
   }
 }
