@@ -175,3 +175,19 @@ TEST(TrainCommand, TrainsSavesAndResumes) {
 }
 
 }  // namespace tpp
+
+namespace tpp {
+
+TEST(Trainer, RunsInFloat32) {
+  auto train = synthetic(16, 1), dev = synthetic(8, 2);
+  Context ctx;
+  ctx.dtype = torch::kFloat32;
+  for (const auto& cfg : {rmtpp_config(), nlohmann::json{{"model", "thp"}, {"d_model", 8}, {"d_ff", 8}, {"heads", 2}, {"layers", 1}}}) {
+    auto model = make(cfg, train.schema);
+    auto result = Trainer(model, small_config(2), ctx).fit(train, &dev);
+    EXPECT_TRUE(std::isfinite(result.best_dev_ll_per_event));
+    EXPECT_EQ(model->parameters()[0].scalar_type(), torch::kFloat32);
+  }
+}
+
+}  // namespace tpp
