@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   tpp::add_simulate(app, action);
   tpp::add_evaluate(app, action);
   tpp::add_predict(app, action);
+  tpp::add_train(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

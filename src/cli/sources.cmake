@@ -6,4 +6,5 @@ list(APPEND TPP_SOURCES
   src/cli/model_data.cpp
   src/cli/predict.cpp
   src/cli/simulate.cpp
+  src/cli/train.cpp
 )

@@ -9,10 +9,15 @@ namespace tpp {
 
 // Every built-in model; see TPP_REGISTER_MODEL.
 #define TPP_BUILTIN_MODELS(X) \
-  X(poisson)          \
-  X(hawkes)           \
-  X(inhibition)       \
-  X(self_correcting)
+  X(poisson)                  \
+  X(hawkes)                   \
+  X(inhibition)               \
+  X(self_correcting)          \
+  X(rmtpp)                    \
+  X(thp)                      \
+  X(nhp)                      \
+  X(sahp)                     \
+  X(attnhp)
 
 #define TPP_DECLARE(key) void tpp_register_##key(ModelRegistry& registry);
 TPP_BUILTIN_MODELS(TPP_DECLARE)

@@ -5,4 +5,6 @@ list(APPEND TPP_SOURCES
   src/models/hawkes.cpp
   src/models/inhibition.cpp
   src/models/self_correcting.cpp
+  src/models/rmtpp.cpp
+  src/models/thp.cpp
 )

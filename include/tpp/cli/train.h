@@ -1,0 +1,37 @@
+#pragma once
+// tpp train --config cfg.json --train a.jsonl [--dev b.jsonl] -o model.tpp [--resume] [--json]
+//           [--time-scale auto|none|F]
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "tpp/cli/command.h"
+#include "tpp/data/dataset.h"
+
+namespace tpp {
+
+struct TrainOptions {
+  CommonOptions common;
+  std::string config;            // model config file (or inline JSON) with its "train" object
+  std::string train;             // training event log
+  std::string dev;               // optional dev event log (early stopping, best-model selection)
+  std::string output;            // model file; the checkpoint is output + ".ckpt"
+  bool resume{false};            // continue from the checkpoint when it exists
+  std::string time_scale{"auto"};
+};
+
+int run_train(const TrainOptions& options);
+
+// Everything after reading the data (tests call this with hand-made datasets). Per-epoch JSON
+// objects and the final summary go to `out` with --json; progress lines to `err`.
+int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dataset> dev, std::ostream& out,
+                   std::ostream& err);
+
+// Factor multiplying the datasets' time scale: "none" → 1; "auto" → one event per model time unit
+// on average over the training windows; a positive number → itself.
+double time_scale_factor(const std::string& spec, const Dataset& train);
+
+// The one place `tpp train` reads an event log.
+Dataset read_training_data(const std::string& path);
+
+}  // namespace tpp

@@ -1,0 +1,122 @@
+#include "tpp/models/rmtpp.h"
+
+#include "tpp/core/error.h"
+#include "tpp/models/registry.h"
+
+namespace tpp {
+
+namespace {
+int positive(const nlohmann::json& j, const char* key, int fallback) {
+  int v = j.value(key, fallback);
+  if (v <= 0) throw Error(std::string("rmtpp: \"") + key + "\" must be positive");
+  return v;
+}
+
+// (e^x − 1)/x, with its series near 0 so neither value nor gradient divides by ~0.
+torch::Tensor expm1_ratio(const torch::Tensor& x) {
+  auto small = x.abs() < 1e-3;
+  auto safe = torch::where(small, torch::ones_like(x), x);
+  auto series = 1 + x * (0.5 + x * (1.0 / 6 + x / 24));
+  return torch::where(small, series, torch::expm1(safe) / safe);
+}
+}  // namespace
+
+RmtppConfig RmtppConfig::from_json(const nlohmann::json& j, const Schema& schema) {
+  RmtppConfig c;
+  c.num_types = schema.num_action_types;
+  c.num_stimulus_types = schema.num_stimulus_types;
+  if (c.num_types <= 0) throw Error("rmtpp: the schema has no action types");
+  c.embed_dim = positive(j, "embed_dim", c.embed_dim);
+  c.hidden = positive(j, "hidden", c.hidden);
+  c.layers = positive(j, "layers", c.layers);
+  c.cell = j.value("cell", c.cell);
+  if (c.cell != "gru" && c.cell != "lstm") throw Error("rmtpp: \"cell\" must be \"gru\" or \"lstm\", got \"" + c.cell + "\"");
+  c.dropout = j.value("dropout", c.dropout);
+  if (!(c.dropout >= 0 && c.dropout < 1)) throw Error("rmtpp: \"dropout\" must be in [0, 1)");
+  c.w_init = j.value("w_init", c.w_init);
+  return c;
+}
+
+nlohmann::json RmtppConfig::to_json() const {
+  return {{"model", "rmtpp"}, {"embed_dim", embed_dim}, {"hidden", hidden}, {"layers", layers},
+          {"cell", cell},     {"dropout", dropout},     {"w_init", w_init}};
+}
+
+RmtppImpl::RmtppImpl(RmtppConfig config) : config_(std::move(config)) {
+  const int E = config_.embed_dim, H = config_.hidden, N = config_.layers;
+  type_embedding_ = register_module(
+      "type_embedding", torch::nn::Embedding(config_.num_types + config_.num_stimulus_types, E));
+  const double rnn_dropout = N > 1 ? config_.dropout : 0.0;
+  if (config_.cell == "gru") {
+    gru_ = register_module("rnn", torch::nn::GRU(torch::nn::GRUOptions(E + 1, H).num_layers(N).batch_first(true).dropout(rnn_dropout)));
+  } else {
+    lstm_ = register_module("rnn", torch::nn::LSTM(torch::nn::LSTMOptions(E + 1, H).num_layers(N).batch_first(true).dropout(rnn_dropout)));
+    c_bos_ = register_parameter("c_bos", torch::zeros({N, H}));
+  }
+  h_bos_ = register_parameter("h_bos", torch::zeros({N, H}));
+  dropout_ = register_module("dropout", torch::nn::Dropout(config_.dropout));
+  base_head_ = register_module("base_head", torch::nn::Linear(H, 1));
+  mark_head_ = register_module("mark_head", torch::nn::Linear(H, config_.num_types));
+  w_ = register_parameter("w", torch::tensor(config_.w_init));
+  to(torch::kFloat64);
+}
+
+History RmtppImpl::encode(const Batch& batch) {
+  History h;
+  h.batch = batch;
+  const int64_t B = batch.batch_size(), L = batch.max_length();
+  const int64_t N = config_.layers, H = config_.hidden;
+  h.start = torch::cat({torch::zeros({B, 1}, batch.time.options()), batch.time}, 1);
+  auto bos_top = h_bos_[N - 1].expand({B, 1, H});
+  torch::Tensor states = bos_top;
+  if (L > 0) {
+    auto input = torch::cat({type_embedding_->forward(batch.type), batch.dtime.unsqueeze(-1)}, -1);
+    auto h0 = h_bos_.unsqueeze(1).expand({N, B, H}).contiguous();
+    torch::Tensor out;
+    if (gru_) {
+      out = std::get<0>(gru_->forward(input, h0));
+    } else {
+      auto c0 = c_bos_.unsqueeze(1).expand({N, B, H}).contiguous();
+      out = std::get<0>(lstm_->forward(input, std::make_tuple(h0, c0)));
+    }
+    states = torch::cat({bos_top, out}, 1);
+  }
+  h.hidden = states;
+  auto features = dropout_->forward(states);
+  h.parts["log_base"] = base_head_->forward(features).squeeze(-1);
+  h.parts["log_mark"] = torch::log_softmax(mark_head_->forward(features), -1);
+  return h;
+}
+
+torch::Tensor RmtppImpl::intensity(const History& history, const torch::Tensor& elapsed) {
+  auto ground = torch::exp(history.parts.at("log_base").unsqueeze(-1) + w_ * elapsed);  // [B, L+1, S]
+  return ground.unsqueeze(-1) * torch::exp(history.parts.at("log_mark")).unsqueeze(2);
+}
+
+torch::Tensor RmtppImpl::intensity_upper_bound(const History& history, const torch::Tensor& window) {
+  // The ground intensity is exp of a linear function of elapsed time: its max is at an end.
+  const auto& base = history.parts.at("log_base");
+  return torch::exp(base + torch::clamp_min(w_ * window, 0));
+}
+
+torch::Tensor RmtppImpl::log_likelihood(const Batch& batch, const IntegralOptions& options) {
+  if (options.method != IntegralOptions::Method::Exact) return Model::log_likelihood(batch, options);
+  History h = encode(batch);
+  const int64_t L = batch.max_length();
+  const auto& base = h.parts.at("log_base");
+  const auto& log_mark = h.parts.at("log_mark");
+  auto span = batch.span;
+  auto compensator = (torch::exp(base) * span * expm1_ratio(w_ * span)).sum(1);
+  if (L == 0) return -compensator;
+  auto action_type = torch::where(batch.action_mask, batch.type, torch::zeros_like(batch.type));
+  auto mark = log_mark.narrow(1, 0, L).gather(2, action_type.unsqueeze(-1)).squeeze(-1);
+  auto at_event = mark + base.narrow(1, 0, L) + w_ * batch.dtime;
+  auto events = torch::where(batch.action_mask, at_event, torch::zeros_like(at_event)).sum(1);
+  return events - compensator;
+}
+
+TPP_REGISTER_MODEL(rmtpp, [](const nlohmann::json& cfg, const Schema& schema) -> ModelPtr {
+  return std::make_shared<RmtppImpl>(RmtppConfig::from_json(cfg, schema));
+})
+
+}  // namespace tpp

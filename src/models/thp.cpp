@@ -1,0 +1,150 @@
+#include "tpp/models/thp.h"
+
+#include <cmath>
+
+#include "tpp/core/error.h"
+#include "tpp/core/numerics.h"
+#include "tpp/models/registry.h"
+
+namespace tpp {
+
+namespace {
+int positive(const nlohmann::json& j, const char* key, int fallback) {
+  int v = j.value(key, fallback);
+  if (v <= 0) throw Error(std::string("thp: \"") + key + "\" must be positive");
+  return v;
+}
+}  // namespace
+
+ThpConfig ThpConfig::from_json(const nlohmann::json& j, const Schema& schema) {
+  ThpConfig c;
+  c.num_types = schema.num_action_types;
+  c.num_stimulus_types = schema.num_stimulus_types;
+  if (c.num_types <= 0) throw Error("thp: the schema has no action types");
+  c.d_model = positive(j, "d_model", c.d_model);
+  c.d_ff = positive(j, "d_ff", c.d_ff);
+  c.heads = positive(j, "heads", c.heads);
+  c.layers = positive(j, "layers", c.layers);
+  if (c.d_model % c.heads != 0) throw Error("thp: \"d_model\" must be a multiple of \"heads\"");
+  c.dropout = j.value("dropout", c.dropout);
+  if (!(c.dropout >= 0 && c.dropout < 1)) throw Error("thp: \"dropout\" must be in [0, 1)");
+  c.alpha = j.value("alpha", c.alpha);
+  c.beta = j.value("beta", c.beta);
+  if (!(c.beta > 0)) throw Error("thp: \"beta\" must be positive");
+  c.time_guard = j.value("time_guard", c.time_guard);
+  if (!(c.time_guard > 0)) throw Error("thp: \"time_guard\" must be positive");
+  return c;
+}
+
+nlohmann::json ThpConfig::to_json() const {
+  return {{"model", "thp"}, {"d_model", d_model}, {"d_ff", d_ff}, {"heads", heads}, {"layers", layers},
+          {"dropout", dropout}, {"alpha", alpha}, {"beta", beta}, {"time_guard", time_guard}};
+}
+
+ThpLayerImpl::ThpLayerImpl(int d_model, int d_ff, int heads, double dropout) : heads_(heads) {
+  query_ = register_module("query", torch::nn::Linear(d_model, d_model));
+  key_ = register_module("key", torch::nn::Linear(d_model, d_model));
+  value_ = register_module("value", torch::nn::Linear(d_model, d_model));
+  out_ = register_module("out", torch::nn::Linear(d_model, d_model));
+  ff_in_ = register_module("ff_in", torch::nn::Linear(d_model, d_ff));
+  ff_out_ = register_module("ff_out", torch::nn::Linear(d_ff, d_model));
+  norm_attention_ = register_module("norm_attention", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d_model})));
+  norm_ff_ = register_module("norm_ff", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d_model})));
+  dropout_ = register_module("dropout", torch::nn::Dropout(dropout));
+}
+
+torch::Tensor ThpLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& allowed) {
+  const int64_t B = x.size(0), T = x.size(1), D = x.size(2), dh = D / heads_;
+  auto split = [&](const torch::Tensor& t) { return t.view({B, T, heads_, dh}).transpose(1, 2); };  // [B, h, T, dh]
+  auto q = split(query_->forward(x)), k = split(key_->forward(x)), v = split(value_->forward(x));
+  auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(dh));  // [B, h, T, T]
+  // Every query may see the BOS key, so no row is fully masked and the softmax stays finite.
+  scores = scores.masked_fill(allowed.logical_not(), -std::numeric_limits<double>::infinity());
+  auto attention = dropout_->forward(torch::softmax(scores, -1));
+  auto mixed = torch::matmul(attention, v).transpose(1, 2).reshape({B, T, D});
+  auto y = norm_attention_->forward(x + dropout_->forward(out_->forward(mixed)));
+  auto ff = ff_out_->forward(torch::gelu(ff_in_->forward(y)));
+  return norm_ff_->forward(y + dropout_->forward(ff));
+}
+
+ThpImpl::ThpImpl(ThpConfig config) : config_(std::move(config)) {
+  const int D = config_.d_model;
+  type_embedding_ = register_module(
+      "type_embedding", torch::nn::Embedding(config_.num_types + config_.num_stimulus_types + 1, D));
+  for (int l = 0; l < config_.layers; ++l)
+    layers_.push_back(register_module("layer" + std::to_string(l), ThpLayer(D, config_.d_ff, config_.heads, config_.dropout)));
+  intensity_head_ = register_module("intensity_head", torch::nn::Linear(D, config_.num_types));
+  type_head_ = register_module("type_head", torch::nn::Linear(D, config_.num_types));
+  time_head_ = register_module("time_head", torch::nn::Linear(D, 1));
+  alpha_ = register_parameter("alpha", torch::full({config_.num_types}, config_.alpha));
+  to(torch::kFloat64);
+}
+
+torch::Tensor ThpImpl::temporal_encoding(const torch::Tensor& time) const {
+  const int D = config_.d_model;
+  // Dimension d uses frequency 10000^{-2⌊d/2⌋/D}: sine on even d, cosine on odd d.
+  auto index = torch::arange(D, time.options());
+  auto frequency = torch::pow(10000.0, -2.0 * torch::floor(index / 2) / D);
+  auto angle = time.unsqueeze(-1) * frequency;
+  auto even = (torch::arange(D, time.options().dtype(torch::kLong)) % 2 == 0);
+  return torch::where(even, torch::sin(angle), torch::cos(angle));
+}
+
+History ThpImpl::encode(const Batch& batch) {
+  History h;
+  h.batch = batch;
+  const int64_t B = batch.batch_size(), L = batch.max_length();
+  auto opts = batch.time.options();
+  h.start = torch::cat({torch::zeros({B, 1}, opts), batch.time}, 1);
+  const int64_t bos = config_.num_types + config_.num_stimulus_types;
+  auto tokens = torch::cat({torch::full({B, 1}, bos, batch.type.options()), batch.type}, 1);  // [B, L+1]
+  auto x = type_embedding_->forward(tokens) + temporal_encoding(h.start);
+  // Causal: token t sees tokens u <= t. Padding sits after every real token, so it is never seen.
+  auto allowed = torch::ones({L + 1, L + 1}, opts.dtype(torch::kBool)).tril();
+  for (auto& layer : layers_) x = layer->forward(x, allowed);
+  h.hidden = x;
+  h.parts["base"] = intensity_head_->forward(x);
+  h.parts["slope"] = 1.0 / (h.start + config_.time_guard);
+  return h;
+}
+
+torch::Tensor ThpImpl::intensity(const History& history, const torch::Tensor& elapsed) {
+  auto relative = (elapsed * history.parts.at("slope").unsqueeze(-1)).unsqueeze(-1);  // [B, L+1, S, 1]
+  auto pre = alpha_ * relative + history.parts.at("base").unsqueeze(2);
+  return scaled_softplus(pre, config_.beta);
+}
+
+torch::Tensor ThpImpl::intensity_upper_bound(const History& history, const torch::Tensor& window) {
+  auto ends = torch::stack({torch::zeros_like(window), window}, -1);  // [B, L+1, 2]
+  return std::get<0>(intensity(history, ends).max(2)).sum(-1);
+}
+
+torch::Tensor ThpImpl::type_logits(const History& history) { return type_head_->forward(history.hidden); }
+
+torch::Tensor ThpImpl::predicted_gap(const History& history) { return time_head_->forward(history.hidden).squeeze(-1); }
+
+torch::Tensor ThpImpl::auxiliary_loss(const History& history, const nlohmann::json& weights) {
+  const Batch& b = history.batch;
+  const int64_t L = b.max_length();
+  const double type_weight = weights.value("type", 0.0), time_weight = weights.value("time", 0.0);
+  auto total = torch::zeros({b.batch_size()}, b.t_end.options());
+  if (L == 0) return total;
+  auto zero = torch::zeros({}, total.options());
+  if (type_weight != 0) {
+    auto log_p = torch::log_softmax(type_logits(history).narrow(1, 0, L), -1);
+    auto target = torch::where(b.action_mask, b.type, torch::zeros_like(b.type));
+    auto ce = -log_p.gather(2, target.unsqueeze(-1)).squeeze(-1);
+    total = total + type_weight * torch::where(b.action_mask, ce, zero).sum(1);
+  }
+  if (time_weight != 0) {
+    auto error = predicted_gap(history).narrow(1, 0, L) - b.dtime;
+    total = total + time_weight * torch::where(b.action_mask, error * error, zero).sum(1);
+  }
+  return total;
+}
+
+TPP_REGISTER_MODEL(thp, [](const nlohmann::json& cfg, const Schema& schema) -> ModelPtr {
+  return std::make_shared<ThpImpl>(ThpConfig::from_json(cfg, schema));
+})
+
+}  // namespace tpp

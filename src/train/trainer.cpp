@@ -1,0 +1,425 @@
+#include "tpp/train/trainer.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <ostream>
+#include <set>
+
+#include "tpp/core/error.h"
+#include "tpp/data/batch.h"
+#include "tpp/train/mle.h"
+
+namespace tpp {
+
+namespace {
+
+constexpr const char* kCheckpointFormat = "tpp-checkpoint-1";
+
+// Independent, reproducible stream per epoch: resuming at epoch e reseeds exactly as an
+// uninterrupted run does, so no generator state has to be serialised.
+std::uint64_t epoch_seed(std::uint64_t seed, int epoch) {
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * static_cast<std::uint64_t>(epoch + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+std::vector<torch::Tensor> state_tensors(Model& model) {
+  std::vector<torch::Tensor> out;
+  for (auto& p : model.parameters()) out.push_back(p);
+  for (auto& b : model.buffers()) out.push_back(b);
+  return out;
+}
+
+std::vector<torch::Tensor> snapshot(Model& model) {
+  std::vector<torch::Tensor> out;
+  for (auto& t : state_tensors(model)) out.push_back(t.detach().clone());
+  return out;
+}
+
+void restore(Model& model, const std::vector<torch::Tensor>& saved) {
+  torch::NoGradGuard guard;
+  auto live = state_tensors(model);
+  if (live.size() != saved.size()) throw Error("checkpoint: saved state does not match the model");
+  for (std::size_t i = 0; i < live.size(); ++i) live[i].copy_(saved[i]);
+}
+
+std::string format_duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  auto s = static_cast<long long>(std::llround(seconds));
+  return fmt::format("{}:{:02d}:{:02d}", s / 3600, static_cast<int>(s / 60 % 60), static_cast<int>(s % 60));
+}
+
+
+nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+double number_from(const nlohmann::json& j) { return j.is_null() ? std::numeric_limits<double>::quiet_NaN() : j.get<double>(); }
+
+IntegralOptions::Method parse_integral(const std::string& name) {
+  if (name == "mc") return IntegralOptions::Method::MonteCarlo;
+  if (name == "gl") return IntegralOptions::Method::GaussLegendre;
+  if (name == "exact") return IntegralOptions::Method::Exact;
+  throw Error("train: \"integral\" must be \"mc\", \"gl\" or \"exact\", got \"" + name + "\"");
+}
+
+}  // namespace
+
+TrainConfig TrainConfig::from_json(const nlohmann::json& j, std::uint64_t default_seed) {
+  TrainConfig c;
+  c.seed = default_seed;
+  if (j.is_null()) return c;
+  if (!j.is_object()) throw Error("train: must be a JSON object");
+  static const std::set<std::string> known = {"optimizer", "lr", "weight_decay", "batch_size", "epochs", "clip",
+                                              "patience", "integral", "mc_points", "eval_points", "loss_weights",
+                                              "seed", "max_iterations", "tolerance"};
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (!known.count(it.key())) throw Error("train: unknown key \"" + it.key() + "\"");
+  try {
+    c.optimizer = j.value("optimizer", c.optimizer);
+    c.lr = j.value("lr", c.lr);
+    c.weight_decay = j.value("weight_decay", c.weight_decay);
+    c.batch_size = j.value("batch_size", c.batch_size);
+    c.epochs = j.value("epochs", c.epochs);
+    c.clip = j.value("clip", c.clip);
+    c.patience = j.value("patience", c.patience);
+    c.integral = j.value("integral", c.integral);
+    c.mc_points = j.value("mc_points", c.mc_points);
+    c.eval_points = j.value("eval_points", c.eval_points);
+    c.seed = j.value("seed", c.seed);
+    c.max_iterations = j.value("max_iterations", c.max_iterations);
+    c.tolerance = j.value("tolerance", c.tolerance);
+    if (j.contains("loss_weights")) {
+      const auto& w = j["loss_weights"];
+      if (!w.is_object()) throw Error("train: \"loss_weights\" must be an object {\"ll\",\"type\",\"time\"}");
+      for (auto it = w.begin(); it != w.end(); ++it)
+        if (it.key() != "ll" && it.key() != "type" && it.key() != "time")
+          throw Error("train: unknown loss weight \"" + it.key() + "\" (expected ll, type, time)");
+      c.loss_ll = w.value("ll", c.loss_ll);
+      c.loss_type = w.value("type", c.loss_type);
+      c.loss_time = w.value("time", c.loss_time);
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("train: ") + e.what());
+  }
+  if (c.optimizer != "adam" && c.optimizer != "lbfgs")
+    throw Error("train: \"optimizer\" must be \"adam\" or \"lbfgs\", got \"" + c.optimizer + "\"");
+  if (!(c.lr > 0)) throw Error("train: \"lr\" must be positive");
+  if (!(c.weight_decay >= 0)) throw Error("train: \"weight_decay\" must be >= 0");
+  if (c.batch_size <= 0) throw Error("train: \"batch_size\" must be positive");
+  if (c.epochs < 0) throw Error("train: \"epochs\" must be >= 0");
+  if (!(c.clip >= 0)) throw Error("train: \"clip\" must be >= 0");
+  if (c.patience < 0) throw Error("train: \"patience\" must be >= 0");
+  parse_integral(c.integral);
+  if (c.mc_points <= 0 || c.eval_points <= 0) throw Error("train: \"mc_points\" and \"eval_points\" must be positive");
+  if (!(c.loss_ll >= 0 && c.loss_type >= 0 && c.loss_time >= 0)) throw Error("train: loss weights must be >= 0");
+  if (c.loss_ll + c.loss_type + c.loss_time == 0) throw Error("train: all loss weights are zero");
+  if (c.max_iterations <= 0) throw Error("train: \"max_iterations\" must be positive");
+  return c;
+}
+
+nlohmann::json TrainConfig::to_json() const {
+  return {{"optimizer", optimizer}, {"lr", lr},           {"weight_decay", weight_decay}, {"batch_size", batch_size},
+          {"epochs", epochs},       {"clip", clip},       {"patience", patience},         {"integral", integral},
+          {"mc_points", mc_points}, {"eval_points", eval_points}, {"loss_weights", loss_weights()},
+          {"seed", seed},           {"max_iterations", max_iterations}, {"tolerance", tolerance}};
+}
+
+nlohmann::json TrainConfig::loss_weights() const { return {{"ll", loss_ll}, {"type", loss_type}, {"time", loss_time}}; }
+
+IntegralOptions TrainConfig::training_integral() const { return {parse_integral(integral), mc_points}; }
+
+IntegralOptions TrainConfig::evaluation_integral() const { return {IntegralOptions::Method::Exact, eval_points}; }
+
+nlohmann::json EpochRecord::to_json() const {
+  return {{"epoch", epoch}, {"loss", number_or_null(loss)}, {"dev_ll_per_event", number_or_null(dev_ll_per_event)},
+          {"events_per_second", events_per_second}, {"seconds", seconds}, {"improved", improved}};
+}
+
+double log_likelihood_per_event(Model& model, const Dataset& data, const IntegralOptions& integral, const Context& ctx,
+                                int batch_size) {
+  const bool was_training = model.is_training();
+  model.eval();
+  torch::NoGradGuard guard;
+  double total = 0.0, events = 0.0;
+  for (const auto& indices : batch_indices(data.sequences.size(), static_cast<std::size_t>(batch_size), false, 0)) {
+    Batch b = make_batch(data, indices, ctx);
+    auto ll = model.log_likelihood(b, integral);
+    total += (b.weight * ll).sum().item<double>();
+    events += (b.weight * b.action_mask.sum(1).to(b.weight.dtype())).sum().item<double>();
+  }
+  model.train(was_training);
+  if (events == 0) throw Error("evaluation data has no actions");
+  return total / events;
+}
+
+void save_archive_atomically(torch::serialize::OutputArchive& archive, const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  try {
+    archive.save_to(tmp);
+  } catch (const c10::Error& e) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw Error(path + ": cannot write: " + e.what_without_backtrace());
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw Error(path + ": cannot write: " + ec.message());
+  }
+}
+
+Trainer::Trainer(ModelPtr model, TrainConfig config, Context ctx, TrainerOptions options)
+    : model_(std::move(model)), config_(std::move(config)), ctx_(ctx), options_(std::move(options)) {
+  if (!model_) throw Error("trainer: no model");
+}
+
+namespace {
+
+// Everything an epoch boundary needs to continue as if never interrupted.
+struct RunState {
+  int epoch{0};
+  double best_dev{-std::numeric_limits<double>::infinity()};
+  int best_epoch{0};
+  int bad_epochs{0};
+  std::vector<EpochRecord> history;
+  std::vector<torch::Tensor> best;  // best parameters+buffers (empty: the current ones are best)
+};
+
+nlohmann::json records_to_json(const std::vector<EpochRecord>& history) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& r : history) out.push_back(r.to_json());
+  return out;
+}
+
+std::vector<EpochRecord> records_from_json(const nlohmann::json& j) {
+  std::vector<EpochRecord> out;
+  for (const auto& r : j) {
+    EpochRecord e;
+    e.epoch = r.at("epoch").get<int>();
+    e.loss = number_from(r.at("loss"));
+    e.dev_ll_per_event = number_from(r.at("dev_ll_per_event"));
+    e.events_per_second = r.at("events_per_second").get<double>();
+    e.seconds = r.at("seconds").get<double>();
+    e.improved = r.at("improved").get<bool>();
+    out.push_back(e);
+  }
+  return out;
+}
+
+// Train-config keys that change the trajectory: a resume must use the same ones.
+nlohmann::json trajectory_keys(const TrainConfig& c) {
+  auto j = c.to_json();
+  j.erase("epochs");
+  j.erase("patience");
+  return j;
+}
+
+void write_checkpoint(const std::string& path, Model& model, torch::optim::Optimizer& optimizer,
+                      const TrainConfig& config, const RunState& state) {
+  torch::serialize::OutputArchive archive;
+  torch::serialize::OutputArchive model_archive, optimizer_archive, best_archive;
+  model.save(model_archive);
+  optimizer.save(optimizer_archive);
+  for (std::size_t i = 0; i < state.best.size(); ++i) best_archive.write("t" + std::to_string(i), state.best[i]);
+  archive.write("model", model_archive);
+  archive.write("optimizer", optimizer_archive);
+  archive.write("best", best_archive);
+  nlohmann::json meta = {{"format", kCheckpointFormat},
+                         {"model", model.name()},
+                         {"train", trajectory_keys(config)},
+                         {"epoch", state.epoch},
+                         {"best_dev_ll_per_event", number_or_null(state.best_dev)},
+                         {"best_epoch", state.best_epoch},
+                         {"bad_epochs", state.bad_epochs},
+                         {"best_saved", static_cast<int64_t>(state.best.size())},
+                         {"history", records_to_json(state.history)}};
+  archive.write("meta", c10::IValue(meta.dump()));
+  save_archive_atomically(archive, path);
+}
+
+RunState read_checkpoint(const std::string& path, Model& model, torch::optim::Optimizer& optimizer,
+                         const TrainConfig& config, const Context& ctx) {
+  RunState state;
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path, ctx.device);
+    c10::IValue meta_value;
+    if (!archive.try_read("meta", meta_value)) throw Error(path + ": not a tpp checkpoint");
+    auto meta = nlohmann::json::parse(meta_value.toStringRef());
+    if (meta.value("format", "") != kCheckpointFormat) throw Error(path + ": not a tpp checkpoint");
+    if (meta.at("model").get<std::string>() != model.name())
+      throw Error(path + ": checkpoint is for model \"" + meta.at("model").get<std::string>() + "\", config says \"" +
+                  model.name() + "\"");
+    if (meta.at("train") != trajectory_keys(config))
+      throw Error(path + ": the \"train\" settings differ from the checkpoint's (only epochs and patience may change): " +
+                  meta.at("train").dump());
+    torch::serialize::InputArchive model_archive, optimizer_archive, best_archive;
+    archive.read("model", model_archive);
+    archive.read("optimizer", optimizer_archive);
+    archive.read("best", best_archive);
+    model.load(model_archive);
+    optimizer.load(optimizer_archive);
+    const int64_t best_count = meta.at("best_saved").get<int64_t>();
+    for (int64_t i = 0; i < best_count; ++i) {
+      torch::Tensor t;
+      best_archive.read("t" + std::to_string(i), t);
+      state.best.push_back(t);
+    }
+    state.epoch = meta.at("epoch").get<int>();
+    state.best_dev = number_from(meta.at("best_dev_ll_per_event"));
+    if (std::isnan(state.best_dev)) state.best_dev = -std::numeric_limits<double>::infinity();
+    state.best_epoch = meta.at("best_epoch").get<int>();
+    state.bad_epochs = meta.at("bad_epochs").get<int>();
+    state.history = records_from_json(meta.at("history"));
+  } catch (const c10::Error& e) {
+    throw Error(path + ": unreadable checkpoint: " + e.what_without_backtrace());
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path + ": corrupt checkpoint metadata: " + e.what());
+  }
+  return state;
+}
+
+void check_schema(const Model& model, const Dataset& data, const char* what) {
+  if (data.schema.num_action_types != model.num_types())
+    throw Error(fmt::format("{} data has {} action types, the model {}", what, data.schema.num_action_types, model.num_types()));
+  if (data.num_actions() == 0) throw Error(fmt::format("{} data has no actions", what));
+}
+
+}  // namespace
+
+TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
+  model_->to(ctx_.device, ctx_.dtype);
+  check_schema(*model_, train, "training");
+  if (dev) check_schema(*model_, *dev, "dev");
+  if (config_.optimizer == "lbfgs") return fit_lbfgs(train, dev);
+
+  torch::optim::Adam optimizer(model_->parameters(),
+                               torch::optim::AdamOptions(config_.lr).weight_decay(config_.weight_decay));
+  RunState state;
+  if (options_.resume && !options_.checkpoint.empty() && std::filesystem::exists(options_.checkpoint))
+    state = read_checkpoint(options_.checkpoint, *model_, optimizer, config_, ctx_);
+
+  const IntegralOptions integral = config_.training_integral();
+  const IntegralOptions evaluation = config_.evaluation_integral();
+  const nlohmann::json weights = config_.loss_weights();
+  const bool auxiliary = config_.loss_type != 0 || config_.loss_time != 0;
+  auto stop_now = [&] { return dev && config_.patience > 0 && state.bad_epochs >= config_.patience; };
+
+  TrainResult result;
+  int epochs_this_call = 0;
+  double seconds_this_call = 0.0;
+  while (state.epoch < config_.epochs && !stop_now()) {
+    const int epoch = state.epoch + 1;
+    const auto began = std::chrono::steady_clock::now();
+    const std::uint64_t seed = epoch_seed(config_.seed, epoch);
+    torch::manual_seed(seed);
+    model_->train();
+    double loss_sum = 0.0, actions_sum = 0.0;
+    for (const auto& indices : batch_indices(train.sequences.size(), config_.batch_size, true, seed)) {
+      Batch batch = make_batch(train, indices, ctx_);
+      const double actions = batch.action_mask.sum().item<double>();
+      if (actions == 0) continue;  // nothing to normalise by; the next batch carries the signal
+      auto ll = model_->log_likelihood(batch, integral);
+      auto loss = -config_.loss_ll * (batch.weight * ll).sum();
+      if (auxiliary) loss = loss + (batch.weight * model_->auxiliary_loss(model_->encode(batch), weights)).sum();
+      loss = loss / actions;
+      optimizer.zero_grad();
+      loss.backward();
+      if (config_.clip > 0) torch::nn::utils::clip_grad_norm_(model_->parameters(), config_.clip);
+      optimizer.step();
+      const double value = loss.item<double>();
+      if (!std::isfinite(value))
+        throw Error(fmt::format("training diverged at epoch {}: the loss is {} (try a smaller \"lr\" or a \"clip\")",
+                                epoch, value));
+      loss_sum += value * actions;
+      actions_sum += actions;
+    }
+    EpochRecord record;
+    record.epoch = epoch;
+    record.loss = actions_sum > 0 ? loss_sum / actions_sum : std::numeric_limits<double>::quiet_NaN();
+    if (dev) {
+      record.dev_ll_per_event = log_likelihood_per_event(*model_, *dev, evaluation, ctx_);
+      record.improved = record.dev_ll_per_event > state.best_dev;
+      if (record.improved) {
+        state.best_dev = record.dev_ll_per_event;
+        state.best_epoch = epoch;
+        state.best = snapshot(*model_);
+        state.bad_epochs = 0;
+      } else {
+        ++state.bad_epochs;
+      }
+    } else {
+      record.improved = true;
+      state.best_epoch = epoch;
+    }
+    record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+    record.events_per_second = record.seconds > 0 ? actions_sum / record.seconds : 0.0;
+    state.epoch = epoch;
+    state.history.push_back(record);
+    ++epochs_this_call;
+    seconds_this_call += record.seconds;
+
+    if (options_.json_log) *options_.json_log << record.to_json().dump() << std::endl;
+    if (ctx_.progress && options_.progress) {
+      const double eta = seconds_this_call / epochs_this_call * (config_.epochs - epoch);
+      *options_.progress << fmt::format("epoch {}/{}  loss {:.4f}  dev LL/event {}  {:.0f} events/s  ETA {}\n", epoch,
+                                        config_.epochs, record.loss,
+                                        dev ? fmt::format("{:.4f}{}", record.dev_ll_per_event, record.improved ? " *" : "")
+                                            : std::string("-"),
+                                        record.events_per_second, format_duration(eta))
+                         << std::flush;
+    }
+    if (!options_.checkpoint.empty()) write_checkpoint(options_.checkpoint, *model_, optimizer, config_, state);
+    if (options_.stop_after_epochs > 0 && epochs_this_call >= options_.stop_after_epochs && state.epoch < config_.epochs &&
+        !stop_now()) {
+      result.history = state.history;
+      result.best_epoch = state.best_epoch;
+      result.best_dev_ll_per_event = dev ? state.best_dev : std::numeric_limits<double>::quiet_NaN();
+      result.finished = false;
+      return result;
+    }
+  }
+  if (dev && !state.best.empty()) restore(*model_, state.best);
+  model_->eval();
+  result.history = state.history;
+  result.best_epoch = state.best_epoch;
+  result.best_dev_ll_per_event = dev && state.best_epoch > 0 ? state.best_dev : std::numeric_limits<double>::quiet_NaN();
+  result.stopped_early = stop_now() && state.epoch < config_.epochs;
+  result.finished = true;
+  return result;
+}
+
+TrainResult Trainer::fit_lbfgs(const Dataset& train, const Dataset* dev) {
+  const auto began = std::chrono::steady_clock::now();
+  torch::manual_seed(epoch_seed(config_.seed, 1));
+  model_->train();
+  MleOptions mle;
+  mle.max_iterations = config_.max_iterations;
+  mle.tolerance = config_.tolerance;
+  mle.integral = config_.evaluation_integral();
+  mle.progress = ctx_.progress;
+  MleResult fitted = fit_mle(*model_, make_batch(train, ctx_), mle);
+  model_->eval();
+  EpochRecord record;
+  record.epoch = 1;
+  record.loss = fitted.num_events > 0 ? -fitted.log_likelihood / static_cast<double>(fitted.num_events)
+                                      : std::numeric_limits<double>::quiet_NaN();
+  record.improved = true;
+  if (dev) record.dev_ll_per_event = log_likelihood_per_event(*model_, *dev, config_.evaluation_integral(), ctx_);
+  record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  record.events_per_second = record.seconds > 0 ? static_cast<double>(fitted.num_events) * fitted.iterations / record.seconds : 0.0;
+  if (options_.json_log) *options_.json_log << record.to_json().dump() << std::endl;
+  TrainResult result;
+  result.history.push_back(record);
+  result.best_epoch = 1;
+  result.best_dev_ll_per_event = record.dev_ll_per_event;
+  result.finished = true;
+  return result;
+}
+
+}  // namespace tpp
