@@ -8,7 +8,10 @@
 namespace tpp {
 
 // Every built-in model; see TPP_REGISTER_MODEL.
-#define TPP_BUILTIN_MODELS(X) X(poisson)
+#define TPP_BUILTIN_MODELS(X) X(poisson) \
+  X(nhp) \
+  X(sahp) \
+  X(attnhp)
 
 #define TPP_DECLARE(key) void tpp_register_##key(ModelRegistry& registry);
 TPP_BUILTIN_MODELS(TPP_DECLARE)

@@ -2,4 +2,8 @@ list(APPEND TPP_SOURCES
   src/models/model.cpp
   src/models/poisson.cpp
   src/models/registry.cpp
+  src/models/attention.cpp
+  src/models/nhp.cpp
+  src/models/sahp.cpp
+  src/models/attnhp.cpp
 )
