@@ -43,7 +43,7 @@ NhpImpl::NhpImpl(NhpConfig config) : config_(config) {
 torch::Tensor NhpImpl::scale() const { return torch::nn::functional::softplus(raw_scale_); }
 
 NhpImpl::State NhpImpl::step(const torch::Tensor& type, const torch::Tensor& hidden, const torch::Tensor& decayed_cell,
-                             const torch::Tensor& previous_target) const {
+                             const torch::Tensor& previous_target) {
   auto gates = (input_->forward(type) + recurrent_->forward(hidden)).chunk(kNumGates, -1);
   auto input_gate = torch::sigmoid(gates[kInput]);                  // (5a)
   auto forget_gate = torch::sigmoid(gates[kForget]);                // (5b)

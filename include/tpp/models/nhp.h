@@ -38,7 +38,7 @@ class NhpImpl : public Model {
   };
   // One CT-LSTM transition (equations 5–6) reading `type` [B] with decayed cells c(t_i) and h(t_i).
   State step(const torch::Tensor& type, const torch::Tensor& hidden, const torch::Tensor& decayed_cell,
-             const torch::Tensor& previous_target) const;
+             const torch::Tensor& previous_target);
   torch::Tensor readout(const torch::Tensor& hidden) const;  // [..., D] -> λ [..., K]
 
   NhpConfig config_;
