@@ -63,7 +63,7 @@ torch::Tensor AttnhpImpl::time_embedding(const torch::Tensor& t) const {
   return sinusoid_embedding(t, time_frequency_);
 }
 
-torch::Tensor AttnhpImpl::layer_update(const Layer& layer, const torch::Tensor& attended) {
+torch::Tensor AttnhpImpl::layer_update(Layer& layer, const torch::Tensor& attended) {
   return dropout_->forward(torch::tanh(layer.output->forward(attended)));
 }
 
@@ -107,7 +107,7 @@ torch::Tensor AttnhpImpl::state_at(const History& history, const torch::Tensor& 
   const auto& keys = history.parts.at("keys");
   const auto& values = history.parts.at("values");
   for (size_t l = 0; l < layers_.size(); ++l) {
-    const Layer& layer = layers_[l];
+    Layer& layer = layers_[l];
     auto q = layer.query->forward(torch::cat({time_features, y}, -1));
     auto attended = masked_attention(split_heads(q, config_.heads),
                                      split_heads(keys.select(2, static_cast<int64_t>(l)), config_.heads),

@@ -43,7 +43,7 @@ class AttnhpImpl : public Model {
     torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr}, output{nullptr};
   };
   torch::Tensor time_embedding(const torch::Tensor& t) const;  // [...] -> [..., d_time]
-  torch::Tensor layer_update(const Layer& layer, const torch::Tensor& attended);  // tanh(O a + b), dropped out
+  torch::Tensor layer_update(Layer& layer, const torch::Tensor& attended);  // tanh(O a + b), dropped out
 
   AttnhpConfig config_;
   torch::nn::Embedding type_embedding_{nullptr};  // [K + K_s + 1, d_model], last row = BOS
