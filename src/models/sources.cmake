@@ -7,4 +7,8 @@ list(APPEND TPP_SOURCES
   src/models/self_correcting.cpp
   src/models/rmtpp.cpp
   src/models/thp.cpp
+  src/models/attention.cpp
+  src/models/nhp.cpp
+  src/models/sahp.cpp
+  src/models/attnhp.cpp
 )

@@ -1,0 +1,159 @@
+#include "tpp/models/attnhp.h"
+
+#include "tpp/core/error.h"
+#include "tpp/core/numerics.h"
+#include "tpp/models/attention.h"
+#include "tpp/models/registry.h"
+
+namespace tpp {
+
+AttnhpConfig AttnhpConfig::from_json(const nlohmann::json& j, const Schema& schema) {
+  AttnhpConfig c;
+  c.num_types = schema.num_action_types;
+  c.num_stimulus_types = schema.num_stimulus_types;
+  c.d_model = j.value("d_model", c.d_model);
+  c.d_time = j.value("d_time", c.d_time);
+  c.heads = j.value("heads", c.heads);
+  c.layers = j.value("layers", c.layers);
+  c.dropout = j.value("dropout", c.dropout);
+  if (c.num_types < 1) throw Error("attnhp: the schema has no action types");
+  if (c.heads < 1 || c.layers < 1) throw Error("attnhp: \"heads\" and \"layers\" must be positive");
+  if (c.d_model < 1 || c.d_model % c.heads != 0)
+    throw Error("attnhp: \"d_model\" must be positive and divisible by \"heads\", got d_model " +
+                std::to_string(c.d_model) + ", heads " + std::to_string(c.heads));
+  if (c.d_time < 2 || c.d_time % 2 != 0) throw Error("attnhp: \"d_time\" must be even and positive");
+  if (!(c.dropout >= 0.0 && c.dropout < 1.0)) throw Error("attnhp: \"dropout\" must be in [0, 1)");
+  return c;
+}
+
+nlohmann::json AttnhpConfig::to_json() const {
+  return {{"model", "attnhp"}, {"d_model", d_model}, {"d_time", d_time}, {"heads", heads},
+          {"layers", layers},  {"dropout", dropout}};
+}
+
+AttnhpImpl::AttnhpImpl(AttnhpConfig config) : config_(config) {
+  const int64_t D = config_.d_model, T = config_.d_time;
+  type_embedding_ = register_module("type_embedding", torch::nn::Embedding(bos_type() + 1, D));
+  query_seed_ = register_parameter("query_seed", torch::zeros({D}));
+  time_frequency_ = register_buffer("time_frequency", sinusoid_frequencies(T));
+  for (int l = 0; l < config_.layers; ++l) {
+    Layer layer;
+    const std::string p = "layer" + std::to_string(l) + "_";
+    layer.query = register_module(p + "query", torch::nn::Linear(T + D, D));
+    layer.key = register_module(p + "key", torch::nn::Linear(T + D, D));
+    layer.value = register_module(p + "value", torch::nn::Linear(T + D, D));
+    layer.output = register_module(p + "output", torch::nn::Linear(D, D));
+    layers_.push_back(layer);
+  }
+  dropout_ = register_module("dropout", torch::nn::Dropout(config_.dropout));
+  readout_ = register_module("readout", torch::nn::Linear(D, config_.num_types));
+  raw_scale_ = register_parameter("raw_scale", torch::full({config_.num_types}, inverse_softplus(1.0)));
+  {
+    torch::NoGradGuard no_grad;
+    const double bound = 1.0 / std::sqrt(static_cast<double>(D));
+    type_embedding_->weight.uniform_(-bound, bound);
+    query_seed_.uniform_(-bound, bound);
+  }
+  to(torch::kFloat64);
+}
+
+torch::Tensor AttnhpImpl::scale() const { return torch::nn::functional::softplus(raw_scale_); }
+
+torch::Tensor AttnhpImpl::time_embedding(const torch::Tensor& t) const {
+  return sinusoid_embedding(t, time_frequency_);
+}
+
+torch::Tensor AttnhpImpl::layer_update(Layer& layer, const torch::Tensor& attended) {
+  return dropout_->forward(torch::tanh(layer.output->forward(attended)));
+}
+
+History AttnhpImpl::encode(const Batch& batch) {
+  const int64_t B = batch.batch_size(), L = batch.max_length();
+  auto options = batch.time.options();
+  History history;
+  history.batch = batch;
+  history.start = torch::cat({torch::zeros({B, 1}, options), batch.time}, 1);
+
+  auto bos = torch::full({B, 1}, bos_type(), batch.type.options());
+  auto types = torch::cat({bos, batch.type}, 1);
+  auto time_features = time_embedding(history.start);  // [B, L+1, d_time]
+  auto x = type_embedding_->forward(types);            // [[k_p, t_p]]^(0)
+  // An event's representation attends to strictly earlier events (plus the null slot), i.e. its
+  // own history; padding comes after every real position and is never attended to by one.
+  auto earlier = torch::ones({L + 1, L + 1}, batch.mask.options()).tril(-1);
+  std::vector<torch::Tensor> keys, values;
+  for (auto& layer : layers_) {
+    auto input = torch::cat({time_features, x}, -1);
+    auto k = layer.key->forward(input), v = layer.value->forward(input);
+    keys.push_back(k);
+    values.push_back(v);
+    auto q = layer.query->forward(input);
+    auto attended = masked_attention(split_heads(q, config_.heads), split_heads(k, config_.heads),
+                                     split_heads(v, config_.heads), earlier, /*null_slot=*/true);
+    x = x + layer_update(layer, merge_heads(attended));
+  }
+  history.parts["keys"] = torch::stack(keys, 2);
+  history.parts["values"] = torch::stack(values, 2);
+  history.hidden = state_at(history, torch::zeros({B, L + 1, 1}, options)).squeeze(2);
+  return history;
+}
+
+torch::Tensor AttnhpImpl::state_at(const History& history, const torch::Tensor& elapsed) {
+  const int64_t B = elapsed.size(0), I = elapsed.size(1), S = elapsed.size(2), D = config_.d_model;
+  auto time_features = time_embedding(history.start.unsqueeze(-1) + elapsed).reshape({B, I * S, -1});
+  auto y = query_seed_.expand({B, I * S, D});
+  // A query in interval i sees positions 0..i (BOS and events < i): rows repeat per query time.
+  auto allowed = torch::ones({I, I}, history.batch.mask.options()).tril().repeat_interleave(S, 0);  // [I·S, I]
+  const auto& keys = history.parts.at("keys");
+  const auto& values = history.parts.at("values");
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    Layer& layer = layers_[l];
+    auto q = layer.query->forward(torch::cat({time_features, y}, -1));
+    auto attended = masked_attention(split_heads(q, config_.heads),
+                                     split_heads(keys.select(2, static_cast<int64_t>(l)), config_.heads),
+                                     split_heads(values.select(2, static_cast<int64_t>(l)), config_.heads), allowed,
+                                     /*null_slot=*/true);
+    y = y + layer_update(layer, merge_heads(attended));
+  }
+  return y.reshape({B, I, S, D});
+}
+
+torch::Tensor AttnhpImpl::intensity(const History& history, const torch::Tensor& elapsed) {
+  return scaled_softplus(readout_->forward(state_at(history, elapsed)), scale());
+}
+
+torch::Tensor AttnhpImpl::intensity_upper_bound(const History& history, const torch::Tensor& window) {
+  // No monotonicity in t, so bound y(t) coordinate-wise over everything a query in interval i could
+  // produce. Each head's attention output is Σ_p α_p v_p with α_p >= 0 and Σ α_p <= 1 (the null slot
+  // takes the rest), i.e. a convex combination of {0} ∪ {v_p : p <= i}; so each coordinate lies in
+  // [min(0, min_p v_pd), max(0, max_p v_pd)] whatever the query time. Interval arithmetic carries the
+  // box through the output map, the increasing tanh and the residual sum, and then through the
+  // read-out. The bound holds for every s >= 0, so `window` only sets the shape. Dropout is assumed
+  // off (evaluation mode), as it is whenever a sampler asks for bounds.
+  const auto& values = history.parts.at("values");  // [B, I, layers, D]
+  auto low = query_seed_.expand({values.size(0), values.size(1), config_.d_model});
+  auto high = low;
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    auto v = values.select(2, static_cast<int64_t>(l));
+    auto v_low = torch::clamp_max(std::get<0>(torch::cummin(v, 1)), 0.0);
+    auto v_high = torch::clamp_min(std::get<0>(torch::cummax(v, 1)), 0.0);
+    const auto& w = layers_[l].output->weight;  // [D, D]
+    const auto& b = layers_[l].output->bias;
+    auto w_pos = torch::clamp_min(w, 0.0), w_neg = torch::clamp_max(w, 0.0);
+    auto out_low = torch::matmul(v_low, w_pos.t()) + torch::matmul(v_high, w_neg.t()) + b;
+    auto out_high = torch::matmul(v_high, w_pos.t()) + torch::matmul(v_low, w_neg.t()) + b;
+    low = low + torch::tanh(out_low);
+    high = high + torch::tanh(out_high);
+  }
+  const auto& w = readout_->weight;  // [K, D]
+  auto pre_high = torch::matmul(high, torch::clamp_min(w, 0.0).t()) + torch::matmul(low, torch::clamp_max(w, 0.0).t()) +
+                  readout_->bias;
+  (void)window;
+  return scaled_softplus(pre_high, scale()).sum(-1);
+}
+
+TPP_REGISTER_MODEL(attnhp, [](const nlohmann::json& cfg, const Schema& schema) -> ModelPtr {
+  return std::make_shared<AttnhpImpl>(AttnhpConfig::from_json(cfg, schema));
+})
+
+}  // namespace tpp

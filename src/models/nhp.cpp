@@ -1,0 +1,129 @@
+#include "tpp/models/nhp.h"
+
+#include "tpp/core/error.h"
+#include "tpp/core/numerics.h"
+#include "tpp/models/registry.h"
+
+namespace tpp {
+
+namespace {
+// Gate groups in the 7D pre-activation, in this order.
+enum Gate { kInput, kForget, kCandidate, kOutput, kInputTarget, kForgetTarget, kDecay, kNumGates };
+
+torch::Tensor two_sigmoid_minus_one(const torch::Tensor& x) { return 2 * torch::sigmoid(x) - 1; }
+}  // namespace
+
+NhpConfig NhpConfig::from_json(const nlohmann::json& j, const Schema& schema) {
+  NhpConfig c;
+  c.num_types = schema.num_action_types;
+  c.num_stimulus_types = schema.num_stimulus_types;
+  c.hidden_size = j.value("hidden_size", c.hidden_size);
+  if (c.num_types < 1) throw Error("nhp: the schema has no action types");
+  if (c.hidden_size < 1) throw Error("nhp: \"hidden_size\" must be positive, got " + std::to_string(c.hidden_size));
+  return c;
+}
+
+nlohmann::json NhpConfig::to_json() const { return {{"model", "nhp"}, {"hidden_size", hidden_size}}; }
+
+NhpImpl::NhpImpl(NhpConfig config) : config_(config) {
+  const int64_t D = config_.hidden_size;
+  input_ = register_module("input", torch::nn::Embedding(bos_type() + 1, kNumGates * D));
+  recurrent_ = register_module("recurrent", torch::nn::Linear(D, kNumGates * D));
+  const double bound = 1.0 / std::sqrt(static_cast<double>(D));
+  readout_weight_ = register_parameter("readout_weight", torch::empty({config_.num_types, D}).uniform_(-bound, bound));
+  raw_scale_ = register_parameter("raw_scale", torch::full({config_.num_types}, inverse_softplus(1.0)));
+  {
+    // Embedding's default N(0, 1) rows would saturate the gates; match the recurrent init instead.
+    torch::NoGradGuard no_grad;
+    input_->weight.uniform_(-bound, bound);
+  }
+  to(torch::kFloat64);
+}
+
+torch::Tensor NhpImpl::scale() const { return torch::nn::functional::softplus(raw_scale_); }
+
+NhpImpl::State NhpImpl::step(const torch::Tensor& type, const torch::Tensor& hidden, const torch::Tensor& decayed_cell,
+                             const torch::Tensor& previous_target) {
+  auto gates = (input_->forward(type) + recurrent_->forward(hidden)).chunk(kNumGates, -1);
+  auto input_gate = torch::sigmoid(gates[kInput]);                  // (5a)
+  auto forget_gate = torch::sigmoid(gates[kForget]);                // (5b)
+  auto candidate = two_sigmoid_minus_one(gates[kCandidate]);        // (5c)
+  auto output_gate = torch::sigmoid(gates[kOutput]);                // (5d)
+  auto input_target = torch::sigmoid(gates[kInputTarget]);          // ī
+  auto forget_target = torch::sigmoid(gates[kForgetTarget]);        // f̄
+  State next;
+  next.cell = forget_gate * decayed_cell + input_gate * candidate;              // (6a)
+  next.cell_target = forget_target * previous_target + input_target * candidate;  // (6b)
+  next.decay = torch::nn::functional::softplus(gates[kDecay]);                  // (6c)
+  next.output_gate = output_gate;
+  return next;
+}
+
+History NhpImpl::encode(const Batch& batch) {
+  const int64_t B = batch.batch_size(), L = batch.max_length(), D = config_.hidden_size;
+  auto options = batch.time.options();
+  History history;
+  history.batch = batch;
+  history.start = torch::cat({torch::zeros({B, 1}, options), batch.time}, 1);
+
+  // Appendix A.2: h(0) = 0, c_0 = c̄_0 = 0, then read the BOS event at t_start.
+  auto zeros = torch::zeros({B, D}, options);
+  auto bos = torch::full({B}, bos_type(), batch.type.options());
+  std::vector<State> states{step(bos, zeros, zeros, zeros)};
+  states.reserve(L + 1);
+  // One transition per event position for the whole batch. Padding reads type 0 after a zero gap:
+  // finite values on zero-length intervals that nothing downstream uses.
+  for (int64_t i = 0; i < L; ++i) {
+    const State& s = states.back();
+    auto gap = batch.dtime.select(1, i).unsqueeze(-1);
+    auto decayed = s.cell_target + (s.cell - s.cell_target) * torch::exp(-s.decay * gap);  // (7)
+    auto hidden = s.output_gate * two_sigmoid_minus_one(2 * decayed);                     // (4b)
+    states.push_back(step(batch.type.select(1, i), hidden, decayed, s.cell_target));
+  }
+  auto stack = [&](torch::Tensor State::*member) {
+    std::vector<torch::Tensor> parts;
+    parts.reserve(states.size());
+    for (const auto& s : states) parts.push_back(s.*member);
+    return torch::stack(parts, 1);
+  };
+  history.parts["cell"] = stack(&State::cell);
+  history.parts["cell_target"] = stack(&State::cell_target);
+  history.parts["decay"] = stack(&State::decay);
+  history.parts["output_gate"] = stack(&State::output_gate);
+  history.hidden = history.parts["output_gate"] * two_sigmoid_minus_one(2 * history.parts["cell"]);
+  return history;
+}
+
+torch::Tensor NhpImpl::cell_at(const History& history, const torch::Tensor& elapsed) const {
+  auto cell = history.parts.at("cell").unsqueeze(2);
+  auto target = history.parts.at("cell_target").unsqueeze(2);
+  auto decay = history.parts.at("decay").unsqueeze(2);
+  return target + (cell - target) * torch::exp(-decay * elapsed.unsqueeze(-1));
+}
+
+torch::Tensor NhpImpl::readout(const torch::Tensor& hidden) const {
+  return scaled_softplus(torch::matmul(hidden, readout_weight_.t()), scale());  // (4a), appendix A.1
+}
+
+torch::Tensor NhpImpl::intensity(const History& history, const torch::Tensor& elapsed) {
+  auto hidden = history.parts.at("output_gate").unsqueeze(2) * two_sigmoid_minus_one(2 * cell_at(history, elapsed));
+  return readout(hidden);
+}
+
+torch::Tensor NhpImpl::intensity_upper_bound(const History& history, const torch::Tensor& window) {
+  // Appendix B.3: within an interval each c_d(t) moves monotonically from c_d toward c̄_d, and
+  // w_kd·o_d·tanh(c) is monotone in c, so each term of w_k·h(t) peaks at one end of the window.
+  // Summing the per-term maxima bounds w_k·h(t); f_k is increasing, and the sum over k bounds λ.
+  auto output_gate = history.parts.at("output_gate");
+  auto ends = torch::stack({torch::zeros_like(window), window}, -1);  // [B, L+1, 2]
+  auto hidden_ends = output_gate.unsqueeze(2) * two_sigmoid_minus_one(2 * cell_at(history, ends));  // [B, L+1, 2, D]
+  auto terms = hidden_ends.unsqueeze(-2) * readout_weight_;  // [B, L+1, 2, K, D]
+  auto peak = std::get<0>(terms.max(2)).sum(-1);            // [B, L+1, K]
+  return scaled_softplus(peak, scale()).sum(-1);
+}
+
+TPP_REGISTER_MODEL(nhp, [](const nlohmann::json& cfg, const Schema& schema) -> ModelPtr {
+  return std::make_shared<NhpImpl>(NhpConfig::from_json(cfg, schema));
+})
+
+}  // namespace tpp
