@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   CLI::App app{"tpp: marked temporal point processes (simulate, fit, evaluate, predict)"};
   app.require_subcommand(1);
   tpp::CommandAction action;
+  tpp::add_generate(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

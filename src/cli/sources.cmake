@@ -1,3 +1,4 @@
 list(APPEND TPP_SOURCES
   src/cli/command.cpp
+  src/cli/generate.cpp
 )

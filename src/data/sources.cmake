@@ -1,4 +1,5 @@
 list(APPEND TPP_SOURCES
   src/data/batch.cpp
   src/data/dataset.cpp
+  src/data/text_features.cpp
 )

@@ -1,1 +1,4 @@
 list(APPEND TPP_SOURCES)
+list(APPEND TPP_SOURCES
+  src/infer/plot.cpp
+)
