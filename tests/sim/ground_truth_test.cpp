@@ -81,7 +81,9 @@ void expect_wellformed(const GeneratedData& gen) {
       const Event& e = seq.events[i];
       EXPECT_GE(e.time, seq.t_start);
       EXPECT_LE(e.time, seq.t_end);
-      if (i > 0) EXPECT_LE(seq.events[i - 1].time, e.time);
+      if (i > 0) {
+        EXPECT_LE(seq.events[i - 1].time, e.time);
+      }
       EXPECT_LT(e.type, e.is_stimulus ? schema.num_stimulus_types : schema.num_action_types);
       EXPECT_GE(e.type, 0);
     }
