@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   tpp::add_evaluate(app, action);
   tpp::add_predict(app, action);
   tpp::add_train(app, action);
+  tpp::add_generate(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -7,4 +7,5 @@ list(APPEND TPP_SOURCES
   src/cli/predict.cpp
   src/cli/simulate.cpp
   src/cli/train.cpp
+  src/cli/generate.cpp
 )

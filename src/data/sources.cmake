@@ -7,4 +7,5 @@ list(APPEND TPP_SOURCES
   src/data/rmtpp.cpp
   src/data/split.cpp
   src/data/summary.cpp
+  src/data/text_features.cpp
 )

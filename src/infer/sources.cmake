@@ -1,4 +1,5 @@
 list(APPEND TPP_SOURCES
   src/infer/predict.cpp
   src/infer/sampling.cpp
+  src/infer/plot.cpp
 )

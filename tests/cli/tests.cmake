@@ -1,3 +1,4 @@
 list(APPEND TPP_TESTS
   tests/cli/verbs_test.cpp
+  tests/cli/generate_test.cpp
 )

@@ -1,1 +1,3 @@
-list(APPEND TPP_TESTS tests/core/numerics_test.cpp)
+list(APPEND TPP_TESTS
+  tests/core/numerics_test.cpp
+)

@@ -1,5 +1,8 @@
-list(APPEND TPP_TESTS tests/data/batch_test.cpp)
-list(APPEND TPP_TESTS tests/data/event_log_test.cpp)
-list(APPEND TPP_TESTS tests/data/formats_test.cpp)
-list(APPEND TPP_TESTS tests/data/split_test.cpp)
-list(APPEND TPP_TESTS tests/data/shared_data_test.cpp)
+list(APPEND TPP_TESTS
+  tests/data/batch_test.cpp
+  tests/data/event_log_test.cpp
+  tests/data/formats_test.cpp
+  tests/data/split_test.cpp
+  tests/data/shared_data_test.cpp
+  tests/data/text_features_test.cpp
+)

@@ -1,5 +1,5 @@
 list(APPEND TPP_TESTS
   tests/train/mle_test.cpp
   tests/train/metrics_test.cpp
+  tests/train/trainer_test.cpp
 )
-list(APPEND TPP_TESTS tests/train/trainer_test.cpp)
