@@ -1,4 +1,5 @@
 #include "tpp/cli/generate.h"
+#include "tpp/data/io.h"
 
 #include <cmath>
 #include <fstream>
@@ -41,29 +42,7 @@ GeneratedPaths generated_paths(const std::string& events_path) {
 }
 
 void write_generated_dataset(const Dataset& data, const GeneratedPaths& paths) {
-  const Schema& schema = data.schema;
-  auto events = open_output(paths.events);
-  for (const Sequence& seq : data.sequences) {
-    for (const Event& e : seq.events) {
-      const auto& names = e.is_stimulus ? schema.stimulus_names : schema.action_names;
-      nlohmann::json row = {{"user", seq.user}, {"time", e.time}, {"type", names.at(e.type)}, {"stimulus", e.is_stimulus}};
-      if (!e.text.empty()) row["text"] = e.text;
-      events << row.dump() << "\n";
-    }
-  }
-  check_written(events, paths.events);
-  auto users = open_output(paths.users);
-  for (const Sequence& seq : data.sequences)
-    users << nlohmann::json{{"user", seq.user},       {"category", seq.category}, {"features", seq.features},
-                            {"t_start", seq.t_start}, {"t_end", seq.t_end}}
-                 .dump()
-          << "\n";
-  check_written(users, paths.users);
-  auto schema_out = open_output(paths.schema);
-  nlohmann::json j = to_json(schema);
-  j["time_scale"] = to_json(data.time_scale);
-  schema_out << j.dump(2) << "\n";
-  check_written(schema_out, paths.schema);
+  write_dataset(data, paths.events, WriteOptions{Format::Jsonl, paths.users, paths.schema});
 }
 
 int run_generate(const GenerateOptions& o) {

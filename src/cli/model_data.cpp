@@ -50,26 +50,4 @@ Dataset align_to_model(Dataset data, const Schema& schema, const TimeScale& scal
   return data;
 }
 
-void write_event_log_jsonl(const Dataset& data, std::ostream& out) {
-  auto numeric = [](const std::vector<std::string>& names) {
-    for (std::size_t k = 0; k < names.size(); ++k)
-      if (names[k] != std::to_string(k)) return false;
-    return true;
-  };
-  const bool numeric_actions = numeric(data.schema.action_names);
-  const bool numeric_stimuli = numeric(data.schema.stimulus_names);
-  for (const auto& seq : data.sequences)
-    for (const auto& e : seq.events) {
-      nlohmann::json row = {{"user", seq.user}, {"time", e.time}};
-      const auto& names = e.is_stimulus ? data.schema.stimulus_names : data.schema.action_names;
-      const bool as_number = e.is_stimulus ? numeric_stimuli : numeric_actions;
-      if (as_number || e.type >= static_cast<int>(names.size()))
-        row["type"] = e.type;
-      else
-        row["type"] = names[e.type];
-      row["stimulus"] = e.is_stimulus;
-      out << row.dump() << '\n';
-    }
-}
-
 }  // namespace tpp

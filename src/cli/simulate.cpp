@@ -1,4 +1,5 @@
 #include "tpp/cli/simulate.h"
+#include "tpp/data/io.h"
 
 #include <cmath>
 #include <filesystem>
@@ -63,20 +64,7 @@ int run_simulate(const SimulateCommandOptions& o) {
     seq.t_end = o.horizon;
   }
   const bool to_stdout = o.output.empty() || o.output == "-";
-  if (to_stdout) {
-    write_event_log_jsonl(data, std::cout);
-  } else {
-    const std::string tmp = o.output + ".tmp";
-    {
-      std::ofstream out(tmp);
-      if (!out) throw Error(o.output + ": cannot write");
-      write_event_log_jsonl(data, out);
-      if (!out) throw Error(o.output + ": write failed");
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, o.output, ec);
-    if (ec) throw Error(o.output + ": cannot write: " + ec.message());
-  }
+  write_dataset(data, to_stdout ? "/dev/stdout" : o.output, WriteOptions{Format::Jsonl, "", ""});
   nlohmann::json summary = {{"model", model->name()},
                             {"sequences", data.sequences.size()},
                             {"events", data.num_events()},

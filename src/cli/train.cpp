@@ -12,7 +12,11 @@
 
 namespace tpp {
 
-Dataset read_training_data(const std::string& path) { return read_dataset(path); }
+Dataset read_training_data(const std::string& path, const std::string& schema) {
+  ReadOptions read;
+  if (!schema.empty()) read.schema = read_schema(schema);
+  return read_dataset(path, read);
+}
 
 double time_scale_factor(const std::string& spec, const Dataset& train) {
   if (spec == "none") return 1.0;
@@ -74,6 +78,7 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
                           {"best_epoch", result.best_epoch},
                           {"best_dev_ll_per_event", std::isfinite(best) ? nlohmann::json(best) : nlohmann::json(nullptr)},
                           {"stopped_early", result.stopped_early},
+                          {"config", model->config()},
                           {"time_scale", to_json(train.time_scale)}}
                .dump()
         << std::endl;
@@ -85,9 +90,9 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
 }
 
 int run_train(const TrainOptions& options) {
-  Dataset train = read_training_data(options.train);
+  Dataset train = read_training_data(options.train, options.schema);
   std::optional<Dataset> dev;
-  if (!options.dev.empty()) dev = read_training_data(options.dev);
+  if (!options.dev.empty()) dev = read_training_data(options.dev, options.schema);
   return train_datasets(options, std::move(train), std::move(dev), std::cout, std::cerr);
 }
 
@@ -98,6 +103,7 @@ void add_train(CLI::App& app, CommandAction& action) {
   cmd->add_option("--train", options->train, "training event log")->required();
   cmd->add_option("--dev", options->dev, "dev event log (early stopping and best-model selection)");
   cmd->add_option("-o,--output", options->output, "model file to write (checkpoint: <output>.ckpt)")->required();
+  cmd->add_option("--schema", options->schema, "schema JSON fixing type names and ids");
   cmd->add_flag("--resume", options->resume, "continue from <output>.ckpt");
   cmd->add_option("--time-scale", options->time_scale, "auto, none or a factor multiplying times")->capture_default_str();
   add_common_options(*cmd, options->common);

@@ -15,8 +15,5 @@ Dataset read_data_file(const std::string& path);
 // naming `where`) and applies the model's time scale; the data's times are in file units.
 Dataset align_to_model(Dataset data, const Schema& schema, const TimeScale& scale, const std::string& where);
 
-// Event-log JSON lines {"user","time","type","stimulus"}; types are written as integers when the
-// schema's names are the default "0", "1", ... and as names otherwise. Times as stored.
-void write_event_log_jsonl(const Dataset& data, std::ostream& out);
 
 }  // namespace tpp

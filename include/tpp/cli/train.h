@@ -18,6 +18,7 @@ struct TrainOptions {
   std::string output;            // model file; the checkpoint is output + ".ckpt"
   bool resume{false};            // continue from the checkpoint when it exists
   std::string time_scale{"auto"};
+  std::string schema;            // optional schema JSON fixing type names and ids (e.g. data/mimic2/schema.json)
 };
 
 int run_train(const TrainOptions& options);
@@ -32,6 +33,6 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
 double time_scale_factor(const std::string& spec, const Dataset& train);
 
 // The one place `tpp train` reads an event log.
-Dataset read_training_data(const std::string& path);
+Dataset read_training_data(const std::string& path, const std::string& schema = "");
 
 }  // namespace tpp
