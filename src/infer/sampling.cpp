@@ -102,6 +102,7 @@ GeneratedEvents generate_next_events(Model& model, const Schema& schema, const S
   thinning.t_start = prefix.t_end;
   thinning.t_end = prefix.t_end + o.horizon;
   thinning.max_events = static_cast<std::size_t>(o.num_events);
+  thinning.stop_at_max_events = true;
   thinning.lookahead = o.lookahead;
   for (int m = 0; m < o.num_samples; ++m) {
     auto target = make_thinning_target(model, schema, prefix, o.prefer_model_target, ctx);

@@ -114,10 +114,6 @@ std::vector<std::vector<double>> intensity_curves(GroundTruthTarget& target, con
   return rows;
 }
 
-std::uint64_t sequence_seed(std::uint64_t seed, std::uint64_t index) {
-  return splitmix64(splitmix64(seed) ^ (index * 0xD1B54A32D192ED03ULL + 1));
-}
-
 nlohmann::json apply_overrides(nlohmann::json config, const std::vector<std::string>& overrides) {
   if (config.is_null()) config = nlohmann::json::object();
   for (const std::string& item : overrides) {

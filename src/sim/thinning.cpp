@@ -87,7 +87,8 @@ Sequence simulate_thinning(ThinningTarget& target, const ThinningOptions& option
     Event e{t, type, false, {}, {}};
     target.observe(e);
     seq.events.push_back(e);
-    if (++num_actions > options.max_events)
+    if (++num_actions >= options.max_events && options.stop_at_max_events) return seq;
+    if (num_actions > options.max_events)
       throw Error("thinning: more than " + std::to_string(options.max_events) +
                   " events on one sequence (is the process explosive?)");
   }

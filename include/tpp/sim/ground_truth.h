@@ -10,6 +10,7 @@
 
 #include "tpp/data/dataset.h"
 #include "tpp/models/thinning_target.h"
+#include "tpp/sim/simulate.h"
 
 namespace tpp {
 
@@ -42,8 +43,6 @@ SequenceScore score_sequence(GroundTruthTarget& fresh_target, const Sequence& se
 std::vector<std::vector<double>> intensity_curves(GroundTruthTarget& fresh_target, const Sequence& sequence,
                                                   const std::vector<double>& grid);
 
-// Per-sequence seed derived from the dataset seed, so sequence i is the same whatever n_seq is.
-std::uint64_t sequence_seed(std::uint64_t seed, std::uint64_t index);
 
 // "k=v" overrides parsed by the CLI, applied to a generator's JSON config. Values are parsed as
 // JSON when they parse (numbers, booleans, arrays) and kept as strings otherwise.

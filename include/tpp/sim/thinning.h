@@ -13,6 +13,8 @@ struct ThinningOptions {
   double t_start{0.0};
   double t_end{1.0};
   std::size_t max_events{10'000'000};
+  // true: stop after max_events actions (sampling the next n events); false: more is an error.
+  bool stop_at_max_events{false};
   // Longest window one bound is asked for; shorter windows give tighter bounds for processes
   // whose intensity can grow between events.
   double lookahead{std::numeric_limits<double>::infinity()};
