@@ -46,8 +46,8 @@ struct Schema {
   bool stimulus_affects(int stimulus_type, int action_type) const;
 };
 
-// Times are stored in model units: t_model = (t_file - offset) * scale. The transform is saved
-// with a model and undone on output.
+// Event times stay in file units; batches convert them to model units,
+// t_model = (t_file - offset) * scale. The transform is saved with a model and undone on output.
 struct TimeScale {
   double offset{0.0};
   double scale{1.0};
