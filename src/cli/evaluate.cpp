@@ -13,7 +13,7 @@ namespace tpp {
 Metrics evaluate_command(const SavedModel& saved, const Dataset& raw, const EvaluateCommandOptions& o,
                          std::ostream& out) {
   Context ctx = o.common.context();
-  Dataset data = align_to_model(raw, saved.schema, saved.time_scale, o.data.empty() ? "data" : o.data);
+  Dataset data = prepare_for_model(raw, saved, o.data.empty() ? "data" : o.data);
   EvaluationOptions eo;
   eo.top_k = o.top_k;
   eo.batch_size = o.batch_size;

@@ -1,15 +1,35 @@
 #include "tpp/cli/model_data.h"
 
+#include <filesystem>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
 
 #include "tpp/core/error.h"
 #include "tpp/data/io.h"
+#include "tpp/data/text_features.h"
 
 namespace tpp {
 
-Dataset read_data_file(const std::string& path) { return read_dataset(path, ReadOptions{}); }
+Dataset read_data_file(const std::string& path, const std::string& schema) {
+  ReadOptions read;
+  const std::filesystem::path file(path);
+  const std::string extension = file.extension().string();
+  std::string stem = path.substr(0, path.size() - extension.size());
+  const bool event_log = extension == ".jsonl" || extension == ".csv";
+  if (event_log) {
+    for (const char* suffix : {".users.jsonl", ".users.csv"})
+      if (std::filesystem::exists(stem + suffix)) {
+        read.users = stem + suffix;
+        break;
+      }
+  }
+  if (!schema.empty())
+    read.schema = read_schema(schema);
+  else if (event_log && std::filesystem::exists(stem + ".schema.json"))
+    read.schema = read_schema(stem + ".schema.json");
+  return read_dataset(path, read);
+}
 
 namespace {
 std::string known_names(const std::vector<std::string>& names) {
@@ -48,6 +68,27 @@ Dataset align_to_model(Dataset data, const Schema& schema, const TimeScale& scal
   data.schema = schema;
   data.time_scale = scale;
   return data;
+}
+
+nlohmann::json featurize_texts(const nlohmann::json& spec, Dataset& train, Dataset* dev) {
+  if (!spec.is_object()) throw Error("\"text_features\" must be an object, e.g. {\"dim\": 64}");
+  for (const Dataset* d : {static_cast<const Dataset*>(&train), static_cast<const Dataset*>(dev)})
+    if (d && d->schema.event_meta_dim > 0)
+      throw Error("\"text_features\": the data already carries " + std::to_string(d->schema.event_meta_dim) +
+                  "-dimensional event metadata; drop one of the two");
+  TextFeaturizer featurizer = spec.contains("idf") ? TextFeaturizer::from_json(spec)
+                                                   : TextFeaturizer(TextFeaturesConfig::from_json(spec));
+  featurize_event_texts(train, featurizer);
+  if (dev) featurize_event_texts(*dev, featurizer);
+  return featurizer.to_json();
+}
+
+Dataset prepare_for_model(Dataset data, const SavedModel& saved, const std::string& where) {
+  if (saved.config.contains("text_features") && data.schema.event_meta_dim == 0) {
+    TextFeaturizer featurizer = TextFeaturizer::from_json(saved.config.at("text_features"));
+    featurize_event_texts(data, featurizer);
+  }
+  return align_to_model(std::move(data), saved.schema, saved.time_scale, where);
 }
 
 }  // namespace tpp

@@ -5,8 +5,11 @@
 #include <iostream>
 #include <memory>
 
+#include <fmt/format.h>
+
 #include "tpp/cli/model_data.h"
 #include "tpp/core/error.h"
+#include "tpp/infer/plot.h"
 #include "tpp/infer/predict.h"
 #include "tpp/train/metrics.h"
 
@@ -15,40 +18,72 @@ namespace tpp {
 namespace {
 torch::Tensor host(const torch::Tensor& t) { return t.to(torch::kCPU, t.is_floating_point() ? torch::kFloat64 : t.scalar_type()); }
 
+// Sequence b's curve in file units: times and [G][K] rates (a rate per model unit is scale times a
+// rate per file unit).
+void curve_in_file_units(const IntensityCurve& curve, int64_t b, const Sequence& seq, double scale,
+                         std::vector<double>& times, std::vector<std::vector<double>>& rates) {
+  auto time = host(curve.time), lambda = host(curve.intensity) * scale, mask = host(curve.mask);
+  for (int64_t g = 0; g < time.size(1); ++g) {
+    if (!mask[b][g].item<bool>()) continue;
+    times.push_back(seq.t_start + time[b][g].item<double>() / scale);
+    auto row = lambda[b][g].contiguous();
+    rates.emplace_back(row.data_ptr<double>(), row.data_ptr<double>() + row.numel());
+  }
+}
+
 void write_curves(Model& model, const Dataset& data, const std::vector<std::size_t>& indices, const Batch& batch,
                   const PredictCommandOptions& o, std::ostream& out) {
   CurveOptions co;
   co.points = o.curve_points;
   auto curve = intensity_curve(model, batch, co);
-  auto time = host(curve.time), lambda = host(curve.intensity), mask = host(curve.mask);
   const auto& names = data.schema.action_names;
-  const double scale = data.time_scale.scale;
   for (std::size_t b = 0; b < indices.size(); ++b) {
     const Sequence& seq = data.sequences[indices[b]];
     std::vector<double> times;
-    std::vector<std::vector<double>> per_type(names.size());
-    for (int64_t g = 0; g < time.size(1); ++g) {
-      if (!mask[b][g].item<bool>()) continue;
-      times.push_back(seq.t_start + time[b][g].item<double>() / scale);
-      // A rate per model unit is scale times a rate per file unit.
-      for (std::size_t k = 0; k < names.size(); ++k) per_type[k].push_back(lambda[b][g][k].item<double>() * scale);
-    }
+    std::vector<std::vector<double>> rates;
+    curve_in_file_units(curve, static_cast<int64_t>(b), seq, data.time_scale.scale, times, rates);
     nlohmann::json intensity = nlohmann::json::object();
-    for (std::size_t k = 0; k < names.size(); ++k) intensity[names[k]] = per_type[k];
+    for (std::size_t k = 0; k < names.size(); ++k) {
+      std::vector<double> per_type;
+      for (const auto& r : rates) per_type.push_back(r[k]);
+      intensity[names[k]] = per_type;
+    }
     out << nlohmann::json{{"user", seq.user}, {"time", times}, {"intensity", intensity}}.dump() << '\n';
   }
+}
+
+// The paper's Fig. 4c: per-type intensity over one sequence, its actions and stimuli marked.
+void write_plot(Model& model, const Dataset& data, const PredictCommandOptions& o, const Context& ctx) {
+  if (o.plot_sequence >= data.sequences.size())
+    throw Error(fmt::format("predict: --plot-sequence {} is out of range ({} sequences)", o.plot_sequence,
+                            data.sequences.size()));
+  const Sequence& seq = data.sequences[o.plot_sequence];
+  CurveOptions co;
+  co.points = o.curve_points;
+  auto curve = intensity_curve(model, make_batch(data, {o.plot_sequence}, ctx), co);
+  IntensityPlot plot;
+  curve_in_file_units(curve, 0, seq, data.time_scale.scale, plot.grid, plot.curves);
+  plot.type_names = data.schema.action_names;
+  plot.stimulus_names = data.schema.stimulus_names;
+  plot.events = seq.events;
+  plot.title = fmt::format("{}: intensity of user {}", model.name(), seq.user);
+  write_intensity_plot(o.plot, plot);
 }
 }  // namespace
 
 void predict_command(const SavedModel& saved, const Dataset& raw, const PredictCommandOptions& o, std::ostream& out) {
   if (o.top_k < 1) throw Error("predict: --top-k must be at least 1");
   Context ctx = o.common.context();
-  Dataset data = align_to_model(raw, saved.schema, saved.time_scale, o.data.empty() ? "data" : o.data);
+  Dataset data = prepare_for_model(raw, saved, o.data.empty() ? "data" : o.data);
   Model& model = *saved.model;
   model.eval();
   torch::NoGradGuard no_grad;
   const auto& names = data.schema.action_names;
   const double scale = data.time_scale.scale;
+  if (!o.plot.empty()) {
+    write_plot(model, data, o, ctx);
+    return;
+  }
   for (const auto& indices : batch_indices(data.sequences.size(), o.batch_size, false, 0)) {
     Batch batch = make_batch(data, indices, ctx);
     if (o.curve) {
@@ -121,6 +156,8 @@ void add_predict(CLI::App& app, CommandAction& action) {
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_flag("--curve", o->curve, "write intensity curves λ_k(t) per sequence instead of predictions");
   cmd->add_option("--curve-points", o->curve_points, "grid points per curve")->capture_default_str()->check(CLI::Range(2, 1000000));
+  cmd->add_option("--plot", o->plot, "write an SVG of the per-type intensity of one sequence (stimuli marked) instead");
+  cmd->add_option("--plot-sequence", o->plot_sequence, "index of the sequence --plot draws")->capture_default_str();
   cmd->callback([o, &action] { action = [o] { return run_predict(*o); }; });
 }
 

@@ -5,18 +5,13 @@
 #include <cmath>
 #include <iostream>
 
+#include "tpp/cli/model_data.h"
 #include "tpp/core/error.h"
 #include "tpp/data/io.h"
 #include "tpp/models/registry.h"
 #include "tpp/train/trainer.h"
 
 namespace tpp {
-
-Dataset read_training_data(const std::string& path, const std::string& schema) {
-  ReadOptions read;
-  if (!schema.empty()) read.schema = read_schema(schema);
-  return read_dataset(path, read);
-}
 
 double time_scale_factor(const std::string& spec, const Dataset& train) {
   if (spec == "none") return 1.0;
@@ -48,6 +43,9 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
   Context ctx = options.common.context();
   ctx.seed = train_config.seed;
   ctx.apply();
+
+  if (config.contains("text_features"))
+    config["text_features"] = featurize_texts(config["text_features"], train, dev ? &*dev : nullptr);
 
   const double factor = time_scale_factor(options.time_scale, train);
   train.time_scale.scale *= factor;
@@ -90,9 +88,9 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
 }
 
 int run_train(const TrainOptions& options) {
-  Dataset train = read_training_data(options.train, options.schema);
+  Dataset train = read_data_file(options.train, options.schema);
   std::optional<Dataset> dev;
-  if (!options.dev.empty()) dev = read_training_data(options.dev, options.schema);
+  if (!options.dev.empty()) dev = read_data_file(options.dev, options.schema);
   return train_datasets(options, std::move(train), std::move(dev), std::cout, std::cerr);
 }
 

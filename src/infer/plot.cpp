@@ -71,8 +71,10 @@ std::string intensity_plot_svg(const IntensityPlot& plot) {
   for (const auto& row : plot.curves)
     if (row.size() != K) throw Error("plot: each curve row needs one value per type name");
   for (std::size_t s = 0; s < S; ++s)
-    if (!std::isfinite(plot.grid[s]) || (s > 0 && !(plot.grid[s] > plot.grid[s - 1])))
-      throw Error("plot: the time grid must be finite and increasing");
+    if (!std::isfinite(plot.grid[s]) || (s > 0 && !(plot.grid[s] >= plot.grid[s - 1])))
+      throw Error("plot: the time grid must be finite and non-decreasing");
+  // A repeated time draws the jump at an event (left and right limits).
+  if (!(plot.grid.back() > plot.grid.front())) throw Error("plot: the time grid must span an interval");
   if (plot.width < 200 || plot.height < 150) throw Error("plot: width/height too small");
 
   const double left = 70, right = 190, top = 40, bottom = 90;

@@ -213,13 +213,18 @@ NextEventPrediction predict_next_event(Model& model, const History& history, con
   const auto coarse = panel_rule(4, opts);
   const int coarse_panels = 8;
   auto grown = torch::zeros_like(valid);
+  // An intensity that dies out (λ(H)·H < tol, e.g. THP with α_k < 0) leaves S(∞) > 0: no next event
+  // with probability S(∞). Its horizon stops growing there; predictions condition on an event.
+  auto dead = torch::zeros_like(valid);
   auto search = [&] {
     for (int step = 0; step < o.max_horizon_steps; ++step) {
       auto pass = integrate(model, history, H, coarse_panels, coarse, o.max_chunk_elements, false);
       auto below = torch::exp(-pass.lambda_end) < tol;
       auto last = pass.lambda_end.select(-1, coarse_panels - 1);
       auto below_last = below.select(-1, coarse_panels - 1);
-      auto grow = valid & ~below_last & ~torch::isnan(last);
+      auto rate_h = model.intensity(history, H.unsqueeze(-1)).sum(-1).squeeze(-1);
+      dead = valid & ~below_last & (rate_h * H < tol);
+      auto grow = valid & ~below_last & ~torch::isnan(last) & ~dead;
       auto first = below.to(torch::kLong).argmax(-1);
       auto shrink = valid & ~grown & below_last & (first < coarse_panels / 2);
       if (!(grow | shrink).any().item<bool>()) break;
@@ -250,7 +255,7 @@ NextEventPrediction predict_next_event(Model& model, const History& history, con
     // The coarse search may have misjudged S(H); the fine pass decides.
     auto last = current.lambda_end.select(-1, P - 1);
     horizon_ok = torch::exp(-last) < tol;
-    auto short_horizon = valid & ~horizon_ok & ~torch::isnan(last);
+    auto short_horizon = valid & ~horizon_ok & ~torch::isnan(last) & ~dead;
     if (!short_horizon.any().item<bool>()) break;
     H = torch::where(short_horizon, H * 2, H);
     grown = grown | short_horizon;
@@ -260,8 +265,12 @@ NextEventPrediction predict_next_event(Model& model, const History& history, con
   auto lambda_h = model.intensity(history, H.unsqueeze(-1)).squeeze(2);  // [B, L1, K]
   auto total_h = lambda_h.sum(-1);
   auto survival_h = torch::exp(-current.lambda_end.select(-1, P - 1));
-  auto tail = torch::where(total_h > 0, survival_h / total_h, torch::zeros_like(total_h));
-  auto time = current.time + tail;
+  auto tail = torch::where((total_h > 0) & ~dead, survival_h / total_h, torch::zeros_like(total_h));
+  // Where the intensity died: E[τ | τ < ∞] = (∫_0^H S − H·S(H)) / (1 − S(H)).
+  // No event at all (S(H) = 1) leaves it undefined: NaN.
+  auto conditional = torch::where(survival_h < 1, (current.time - H * survival_h) / (1 - survival_h),
+                                  torch::full_like(survival_h, std::numeric_limits<double>::quiet_NaN()));
+  auto time = torch::where(dead, conditional, current.time + tail);
   auto mass = current.mass + lambda_h * tail.unsqueeze(-1);
 
   NextEventPrediction out;
@@ -270,7 +279,8 @@ NextEventPrediction predict_next_event(Model& model, const History& history, con
   out.valid = valid;
   out.panels = P;
   out.horizon = torch::where(valid, H, torch::full_like(H, nan));
-  out.converged = valid & panels_ok & horizon_ok;
+  out.converged = valid & panels_ok & (horizon_ok | dead);
+  out.no_event_probability = torch::where(dead, survival_h, torch::zeros_like(survival_h));
   out.expected_time = torch::where(valid, time, torch::full_like(time, nan));
   out.type_probability = torch::where(valid.unsqueeze(-1), prob, torch::full_like(prob, nan));
   auto minus_one = torch::full({}, -1, torch::kLong).to(opts.device());

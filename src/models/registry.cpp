@@ -17,7 +17,8 @@ namespace tpp {
   X(thp)                      \
   X(nhp)                      \
   X(sahp)                     \
-  X(attnhp)
+  X(attnhp)                   \
+  X(expert)
 
 #define TPP_DECLARE(key) void tpp_register_##key(ModelRegistry& registry);
 TPP_BUILTIN_MODELS(TPP_DECLARE)

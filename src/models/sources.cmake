@@ -11,4 +11,5 @@ list(APPEND TPP_SOURCES
   src/models/nhp.cpp
   src/models/sahp.cpp
   src/models/attnhp.cpp
+  src/models/expert.cpp
 )

@@ -4,6 +4,7 @@
 
 #include "tpp/core/error.h"
 #include "tpp/core/numerics.h"
+#include "tpp/models/attention.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {
@@ -41,8 +42,10 @@ nlohmann::json ThpConfig::to_json() const {
           {"dropout", dropout}, {"alpha", alpha}, {"beta", beta}, {"time_guard", time_guard}};
 }
 
-ThpLayerImpl::ThpLayerImpl(int d_model, int d_ff, int heads, double dropout) : heads_(heads) {
+ThpLayerImpl::ThpLayerImpl(int d_model, int d_ff, int heads, double dropout, bool stimulus_query)
+    : heads_(heads) {
   query_ = register_module("query", torch::nn::Linear(d_model, d_model));
+  if (stimulus_query) query_stimulus_ = register_module("query_stimulus", torch::nn::Linear(d_model, d_model));
   key_ = register_module("key", torch::nn::Linear(d_model, d_model));
   value_ = register_module("value", torch::nn::Linear(d_model, d_model));
   out_ = register_module("out", torch::nn::Linear(d_model, d_model));
@@ -53,15 +56,30 @@ ThpLayerImpl::ThpLayerImpl(int d_model, int d_ff, int heads, double dropout) : h
   dropout_ = register_module("dropout", torch::nn::Dropout(dropout));
 }
 
-torch::Tensor ThpLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& allowed) {
+torch::Tensor ThpLayerImpl::forward(const torch::Tensor& x, const AttentionContext& context) {
   const int64_t B = x.size(0), T = x.size(1), D = x.size(2), dh = D / heads_;
   auto split = [&](const torch::Tensor& t) { return t.view({B, T, heads_, dh}).transpose(1, 2); };  // [B, h, T, dh]
-  auto q = split(query_->forward(x)), k = split(key_->forward(x)), v = split(value_->forward(x));
-  auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(dh));  // [B, h, T, T]
-  // Every query may see the BOS key, so no row is fully masked and the softmax stays finite.
-  scores = scores.masked_fill(allowed.logical_not(), -std::numeric_limits<double>::infinity());
-  auto attention = dropout_->forward(torch::softmax(scores, -1));
-  auto mixed = torch::matmul(attention, v).transpose(1, 2).reshape({B, T, D});
+  const double scale = 1.0 / std::sqrt(static_cast<double>(dh));
+  auto q = split(query_->forward(x));
+  torch::Tensor q_stimulus;
+  if (query_stimulus_ && context.key_is_stimulus.defined()) q_stimulus = split(query_stimulus_->forward(x));
+  auto scores_against = [&](const torch::Tensor& keys) {  // [B, h, T, T]
+    auto scores = torch::matmul(q, keys.transpose(-2, -1));
+    if (q_stimulus.defined())
+      scores = torch::where(context.key_is_stimulus.view({B, 1, 1, T}),
+                            torch::matmul(q_stimulus, keys.transpose(-2, -1)), scores);
+    return scores * scale;
+  };
+  auto scores = scores_against(split(key_->forward(x)));
+  auto values = split(value_->forward(x));
+  auto allowed = context.allowed.expand({B, 1, T, T});
+  if (context.future_input.defined()) {
+    scores = torch::cat({scores, scores_against(split(key_->forward(context.future_input)))}, -1);
+    values = torch::cat({values, split(value_->forward(context.future_input))}, 2);
+    allowed = torch::cat({allowed, context.future_allowed.expand({B, 1, T, T})}, -1);
+  }
+  auto attention = dropout_->forward(masked_softmax(scores, allowed));
+  auto mixed = torch::matmul(attention, values).transpose(1, 2).reshape({B, T, D});
   auto y = norm_attention_->forward(x + dropout_->forward(out_->forward(mixed)));
   auto ff = ff_out_->forward(torch::gelu(ff_in_->forward(y)));
   return norm_ff_->forward(y + dropout_->forward(ff));
@@ -80,13 +98,11 @@ ThpImpl::ThpImpl(ThpConfig config) : config_(std::move(config)) {
   to(torch::kFloat64);
 }
 
-torch::Tensor ThpImpl::temporal_encoding(const torch::Tensor& time) const {
-  const int D = config_.d_model;
-  // Dimension d uses frequency 10000^{-2⌊d/2⌋/D}: sine on even d, cosine on odd d.
-  auto index = torch::arange(D, time.options());
-  auto frequency = torch::pow(10000.0, -2.0 * torch::floor(index / 2) / D);
+torch::Tensor thp_temporal_encoding(const torch::Tensor& time, int d_model) {
+  auto index = torch::arange(d_model, time.options());
+  auto frequency = torch::pow(10000.0, -2.0 * torch::floor(index / 2) / d_model);
   auto angle = time.unsqueeze(-1) * frequency;
-  auto even = (torch::arange(D, time.options().dtype(torch::kLong)) % 2 == 0);
+  auto even = (torch::arange(d_model, time.options().dtype(torch::kLong)) % 2 == 0);
   return torch::where(even, torch::sin(angle), torch::cos(angle));
 }
 
@@ -98,10 +114,12 @@ History ThpImpl::encode(const Batch& batch) {
   h.start = torch::cat({torch::zeros({B, 1}, opts), batch.time}, 1);
   const int64_t bos = config_.num_types + config_.num_stimulus_types;
   auto tokens = torch::cat({torch::full({B, 1}, bos, batch.type.options()), batch.type}, 1);  // [B, L+1]
-  auto x = type_embedding_->forward(tokens) + temporal_encoding(h.start);
+  auto x = type_embedding_->forward(tokens) + thp_temporal_encoding(h.start, config_.d_model);
   // Causal: token t sees tokens u <= t. Padding sits after every real token, so it is never seen.
   auto allowed = torch::ones({L + 1, L + 1}, opts.dtype(torch::kBool)).tril();
-  for (auto& layer : layers_) x = layer->forward(x, allowed);
+  AttentionContext context;
+  context.allowed = allowed;
+  for (auto& layer : layers_) x = layer->forward(x, context);
   h.hidden = x;
   h.parts["base"] = intensity_head_->forward(x);
   h.parts["slope"] = 1.0 / (h.start + config_.time_guard);
@@ -124,21 +142,26 @@ torch::Tensor ThpImpl::type_logits(const History& history) { return type_head_->
 torch::Tensor ThpImpl::predicted_gap(const History& history) { return time_head_->forward(history.hidden).squeeze(-1); }
 
 torch::Tensor ThpImpl::auxiliary_loss(const History& history, const nlohmann::json& weights) {
-  const Batch& b = history.batch;
+  return thp_auxiliary_loss(history.batch, type_logits(history), predicted_gap(history), weights);
+}
+
+torch::Tensor thp_auxiliary_loss(const Batch& b, const torch::Tensor& type_logits,
+                                 const torch::Tensor& predicted_gap, const nlohmann::json& weights) {
   const int64_t L = b.max_length();
   const double type_weight = weights.value("type", 0.0), time_weight = weights.value("time", 0.0);
   auto total = torch::zeros({b.batch_size()}, b.t_end.options());
   if (L == 0) return total;
   auto zero = torch::zeros({}, total.options());
+  const auto& scored = b.action_mask;
   if (type_weight != 0) {
-    auto log_p = torch::log_softmax(type_logits(history).narrow(1, 0, L), -1);
-    auto target = torch::where(b.action_mask, b.type, torch::zeros_like(b.type));
+    auto log_p = torch::log_softmax(type_logits.narrow(1, 0, L), -1);
+    auto target = torch::where(scored, b.type, torch::zeros_like(b.type));
     auto ce = -log_p.gather(2, target.unsqueeze(-1)).squeeze(-1);
-    total = total + type_weight * torch::where(b.action_mask, ce, zero).sum(1);
+    total = total + type_weight * torch::where(scored, ce, zero).sum(1);
   }
   if (time_weight != 0) {
-    auto error = predicted_gap(history).narrow(1, 0, L) - b.dtime;
-    total = total + time_weight * torch::where(b.action_mask, error * error, zero).sum(1);
+    auto error = predicted_gap.narrow(1, 0, L) - b.dtime;
+    total = total + time_weight * torch::where(scored, error * error, zero).sum(1);
   }
   return total;
 }

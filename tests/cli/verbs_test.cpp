@@ -167,6 +167,29 @@ TEST(PredictCommand, CurvesAreRatesPerFileUnit) {
   for (const auto& v : rows[0].at("intensity").at("b")) EXPECT_NEAR(v.get<double>(), 6.0, 1e-12);
 }
 
+TEST(PredictCommand, PlotDrawsOneSequenceWithItsStimuli) {
+  testing::TempDir dir;
+  Dataset data = file_data();
+  data.schema.num_stimulus_types = 1;
+  data.schema.stimulus_names = {"coupon"};
+  auto model = ModelRegistry::instance().create({{"model", "poisson"}, {"rate", {1.0, 3.0}}}, data.schema);
+  save_model(dir.file("m.tpp"), model, data.schema, TimeScale{});
+  auto saved = load_model(dir.file("m.tpp"), Context{});
+  data.sequences[0].events.insert(data.sequences[0].events.begin() + 1, Event{0.2, 0, true, {}, {}});
+  PredictCommandOptions o;
+  o.plot = dir.file("p.svg");
+  o.curve_points = 5;
+  std::ostringstream out;
+  predict_command(saved, data, o, out);
+  EXPECT_TRUE(out.str().empty());
+  const std::string svg = slurp(o.plot);
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+  EXPECT_NE(svg.find("coupon"), std::string::npos);
+  EXPECT_NE(svg.find("user u0"), std::string::npos);
+  o.plot_sequence = 2;
+  EXPECT_THROW(predict_command(saved, data, o, out), Error);
+}
+
 TEST(ModelData, UnknownTypeNameIsALocatedDataError) {
   Schema schema;
   schema.num_action_types = 1;

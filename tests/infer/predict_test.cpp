@@ -74,6 +74,29 @@ TEST(Predict, OneEventHawkesMatchesSeriesClosedForm) {
   }
 }
 
+TEST(Predict, DyingIntensityConditionsOnAnEvent) {
+  // μ = 0: after the event λ(s) = A β e^{−βs} with A = Σα/β, so S(∞) = e^{−A} and
+  // E[τ | τ < ∞] = e^{−A} Ein(A) / (β (1 − e^{−A})), Ein(A) = Σ_{n≥1} A^n / (n·n!).
+  const double beta = 2.0;
+  testing::ExpHawkesTestModel model({0.0, 0.0}, {0.3, 0.2}, beta);
+  auto d = testing::make_dataset(2, {{{1.0, 0}}}, {3.0});
+  auto p = predict_next_event(model, make_batch(d, Context{}));
+  const double A = 0.5 / beta;
+  double ein = 0, term = 1;
+  for (int n = 1; n < 40; ++n) {
+    term *= A / n;
+    ein += term / n;
+  }
+  const double expected = std::exp(-A) * ein / (beta * (1 - std::exp(-A)));
+  EXPECT_TRUE(p.converged[0][1].item<bool>());
+  EXPECT_LT(rel(p.no_event_probability[0][1].item<double>(), std::exp(-A)), 1e-8);
+  EXPECT_LT(rel(p.expected_time[0][1].item<double>(), expected), 1e-8);
+  EXPECT_LT(rel(p.type_probability[0][1][0].item<double>(), 0.6), 1e-8);
+  // Before any event the intensity is 0: no event ever, and no finite prediction.
+  EXPECT_DOUBLE_EQ(p.no_event_probability[0][0].item<double>(), 1.0);
+  EXPECT_TRUE(std::isnan(p.expected_time[0][0].item<double>()));
+}
+
 TEST(Predict, SharpBurstOverSlowBaselineNeedsHorizonGrowthAndRefinement) {
   // A burst of rate 400 decaying in 1/20 over a baseline of 0.01: 1 − e^{−20} of the mass sits in
   // the burst, the rest in a tail of mean 100. Equal panels over a fixed cut would miss one of them.
@@ -117,7 +140,9 @@ TEST(Predict, IntensityCurveShowsBothLimitsAtEvents) {
   int right_limits = 0;
   for (int g = 0; g < 13; ++g) {
     const double t = curve.time[0][g].item<double>();
-    if (g > 0) EXPECT_GE(t, curve.time[0][g - 1].item<double>());
+    if (g > 0) {
+      EXPECT_GE(t, curve.time[0][g - 1].item<double>());
+    }
     // At an event time the grid point and the left limit come first, the right limit last.
     const bool at_event = t == 0.5 || t == 1.25;
     const bool last_at_time = g == 12 || curve.time[0][g + 1].item<double>() != t;

@@ -1,4 +1,4 @@
-// Checks shared by the neural models (nhp, sahp, attnhp), each run on a tiny model in double precision.
+// Checks shared by the neural models (nhp, sahp, attnhp, expert), each run on a tiny model in double precision.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -278,6 +278,9 @@ INSTANTIATE_TEST_SUITE_P(
                                   {"dropout", 0.0}}},
                       NeuralCase{"attnhp",
                                  {{"model", "attnhp"}, {"d_model", 4}, {"d_time", 4}, {"heads", 2}, {"layers", 2},
+                                  {"dropout", 0.0}}},
+                      NeuralCase{"expert",
+                                 {{"model", "expert"}, {"d_model", 4}, {"heads", 2}, {"layers", 2}, {"d_ff", 8},
                                   {"dropout", 0.0}}}),
     [](const ::testing::TestParamInfo<NeuralCase>& info) { return info.param.label; });
 

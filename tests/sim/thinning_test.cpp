@@ -138,7 +138,9 @@ TEST(Thinning, StimuliAreObservedAndReturnedInPlace) {
   for (const auto& s : data.sequences) {
     std::vector<double> seen;
     for (std::size_t i = 0; i < s.events.size(); ++i) {
-      if (i > 0) EXPECT_LE(s.events[i - 1].time, s.events[i].time);
+      if (i > 0) {
+        EXPECT_LE(s.events[i - 1].time, s.events[i].time);
+      }
       if (s.events[i].is_stimulus) {
         seen.push_back(s.events[i].time);
         EXPECT_EQ(s.events[i].type, 0);

@@ -1,6 +1,6 @@
 #pragma once
 // tpp predict: per-event next-event predictions (or intensity curves) of a saved model on a data
-// file, as JSON lines in file time units and type names.
+// file, as JSON lines in file time units and type names; or an SVG of one sequence's intensity.
 #include <cstddef>
 #include <iosfwd>
 #include <string>
@@ -20,6 +20,8 @@ struct PredictCommandOptions {
   double target_fraction{1.0};
   bool curve{false};     // one row per sequence with λ_k on a grid instead of predictions
   int curve_points{200};
+  std::string plot;               // SVG path: draw one sequence's intensity instead of predictions
+  std::size_t plot_sequence{0};   // its index in the data file
 };
 
 int run_predict(const PredictCommandOptions& options);

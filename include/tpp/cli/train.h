@@ -32,7 +32,4 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
 // on average over the training windows; a positive number → itself.
 double time_scale_factor(const std::string& spec, const Dataset& train);
 
-// The one place `tpp train` reads an event log.
-Dataset read_training_data(const std::string& path, const std::string& schema = "");
-
 }  // namespace tpp

@@ -11,7 +11,7 @@
 namespace tpp {
 
 struct IntensityPlot {
-  std::vector<double> grid;                  // S increasing times
+  std::vector<double> grid;                  // S non-decreasing times (a repeat draws a jump)
   std::vector<std::vector<double>> curves;   // [S][K] intensities (non-finite values leave gaps)
   std::vector<std::string> type_names;       // K action type names
   std::vector<std::string> stimulus_names;   // names of the stimulus types (labels of the lines)

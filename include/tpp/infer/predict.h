@@ -35,6 +35,9 @@ struct NextEventPrediction {
   torch::Tensor top_k_probability;  // [B, L+1, k]
   torch::Tensor horizon;            // [B, L+1] H with S(H) < survival_tolerance
   torch::Tensor converged;          // [B, L+1] bool: horizon and panel tolerances both met
+  // [B, L+1] S(∞) where the intensity dies out (no next event with this probability; E[τ] and the
+  // type probabilities then condition on an event occurring); 0 elsewhere.
+  torch::Tensor no_event_probability;
   torch::Tensor valid;              // [B, L+1] bool: a real interval (i <= length); others hold NaN / −1
   int panels{0};                    // panels per interval in the final pass
 };

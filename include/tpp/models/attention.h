@@ -13,6 +13,10 @@ namespace tpp {
 torch::Tensor masked_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                const torch::Tensor& allowed, bool null_slot = false);
 
+// softmax(scores) over the last dimension restricted to `allowed` (broadcastable), with the same
+// null-slot rule as masked_attention; weights of masked keys are exactly 0.
+torch::Tensor masked_softmax(const torch::Tensor& scores, const torch::Tensor& allowed, bool null_slot = false);
+
 // [..., n] -> [..., heads, n / heads] -> moved so heads sits before the sequence dimension `seq_dim`.
 torch::Tensor split_heads(const torch::Tensor& x, int64_t heads);  // [B, L, n] -> [B, heads, L, n/heads]
 torch::Tensor merge_heads(const torch::Tensor& x);                 // [B, heads, L, d] -> [B, L, heads·d]

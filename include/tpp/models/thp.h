@@ -32,20 +32,45 @@ struct ThpConfig {
   nlohmann::json to_json() const;
 };
 
+// What the queries of one attention layer may attend to. THP uses `allowed` only; ExPERT adds a
+// second query matrix for stimulus keys and keys ahead of the query (imminent stimuli).
+struct AttentionContext {
+  torch::Tensor allowed;          // bool, broadcastable to [B, 1, T, T]: query t may see key u
+  torch::Tensor key_is_stimulus;  // [B, T] bool or undefined: which keys use the stimulus query
+  // Keys ahead of the query are read from these encodings (the layer-0 input), never from a
+  // contextual state, so nothing they attended to (later actions) reaches the query.
+  torch::Tensor future_input;     // [B, T, D] or undefined
+  torch::Tensor future_allowed;   // bool, broadcastable to [B, 1, T, T]
+};
+
+// One post-LN Transformer layer: multi-head attention, dropout, GELU feed-forward.
+// With stimulus_query, w_tu = (W^K x_u)·(W^Q_d2x x_t) for stimulus keys u and (W^K x_u)·(W^Q_d2d x_t)
+// for the others (ExPERT eq. 1); without it one query matrix serves every key (THP).
 class ThpLayerImpl : public torch::nn::Module {
  public:
-  ThpLayerImpl(int d_model, int d_ff, int heads, double dropout);
-  // x [B, T, D]; allowed [T, T] bool, true where query t may attend to key u.
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& allowed);
+  ThpLayerImpl(int d_model, int d_ff, int heads, double dropout, bool stimulus_query = false);
+  // x [B, T, D] -> [B, T, D]. Every query must be allowed at least one key.
+  torch::Tensor forward(const torch::Tensor& x, const AttentionContext& context);
 
  private:
   int heads_;
   torch::nn::Linear query_{nullptr}, key_{nullptr}, value_{nullptr}, out_{nullptr};
+  torch::nn::Linear query_stimulus_{nullptr};  // W^Q_d2x, only with stimulus_query
   torch::nn::Linear ff_in_{nullptr}, ff_out_{nullptr};
   torch::nn::LayerNorm norm_attention_{nullptr}, norm_ff_{nullptr};
   torch::nn::Dropout dropout_{nullptr};
 };
 TORCH_MODULE(ThpLayer);
+
+// THP's sinusoidal encoding of times [...] -> [..., d_model]: dimension d uses frequency
+// 10000^{-2⌊d/2⌋/D}, sine on even d, cosine on odd d.
+torch::Tensor thp_temporal_encoding(const torch::Tensor& time, int d_model);
+
+// THP's auxiliary loss over the actions of each sequence: λ_type·CE(type logits) +
+// λ_time·(gap − predicted gap)², from heads for interval i (predicting event i): logits
+// [B, L+1, K], predicted gap [B, L+1]. Stimuli never enter it. -> [B].
+torch::Tensor thp_auxiliary_loss(const Batch& batch, const torch::Tensor& type_logits,
+                                 const torch::Tensor& predicted_gap, const nlohmann::json& weights);
 
 class ThpImpl : public Model {
  public:
@@ -64,8 +89,6 @@ class ThpImpl : public Model {
   torch::Tensor type_logits(const History& history);
   torch::Tensor predicted_gap(const History& history);
 
-  // Sinusoidal encoding of times [...] -> [..., d_model].
-  torch::Tensor temporal_encoding(const torch::Tensor& time) const;
 
  private:
   ThpConfig config_;

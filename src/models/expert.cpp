@@ -1,0 +1,206 @@
+#include "tpp/models/expert.h"
+
+#include <algorithm>
+#include <map>
+
+#include "tpp/core/error.h"
+#include "tpp/core/numerics.h"
+#include "tpp/models/registry.h"
+
+namespace tpp {
+
+namespace {
+
+struct VariantFlags {
+  bool stimulus_query, user_features, causal_mask, event_meta;
+};
+
+// The paper's ablation variants (Table 3), cumulative from THP to the full model.
+const std::map<std::string, VariantFlags>& variants() {
+  static const std::map<std::string, VariantFlags> table{
+      {"thp", {false, false, false, false}},       {"p_user", {false, true, false, false}},
+      {"ext", {true, false, false, false}},        {"ext_p_user", {true, true, false, false}},
+      {"ext_p_user_cm", {true, true, true, false}}, {"full", {true, true, true, true}}};
+  return table;
+}
+
+}  // namespace
+
+ExpertConfig ExpertConfig::from_json(const nlohmann::json& j, const Schema& schema) {
+  ExpertConfig c;
+  c.thp = ThpConfig::from_json(j, schema);
+  c.variant = j.value("variant", c.variant);
+  auto preset = variants().find(c.variant);
+  if (preset == variants().end()) {
+    std::string names;
+    for (const auto& [name, flags] : variants()) names += (names.empty() ? "" : ", ") + name;
+    throw Error("expert: unknown \"variant\" \"" + c.variant + "\" (one of " + names + ")");
+  }
+  c.stimulus_query = j.value("stimulus_query", preset->second.stimulus_query);
+  c.user_features = j.value("user_features", preset->second.user_features);
+  c.causal_mask = j.value("causal_mask", preset->second.causal_mask);
+  c.event_meta = j.value("event_meta", preset->second.event_meta);
+  c.future_window = j.value("future_window", c.future_window);
+  if (!(c.future_window >= 0)) throw Error("expert: \"future_window\" must be >= 0");
+  if (j.contains("text_features")) c.text_features = j.at("text_features");
+  c.user_feature_dim = schema.user_feature_dim;
+  c.event_meta_dim = schema.event_meta_dim;
+
+  // Group action types by the set of stimulus types they may see.
+  const int K = c.thp.num_types, S = c.thp.num_stimulus_types;
+  for (int k = 0; k < K; ++k) {
+    std::vector<bool> visible(S);
+    for (int s = 0; s < S; ++s) visible[s] = !c.causal_mask || schema.stimulus_affects(s, k);
+    auto found = std::find(c.visible.begin(), c.visible.end(), visible);
+    c.type_pattern.push_back(static_cast<int>(found - c.visible.begin()));
+    if (found == c.visible.end()) c.visible.push_back(std::move(visible));
+  }
+  return c;
+}
+
+nlohmann::json ExpertConfig::to_json() const {
+  auto j = thp.to_json();
+  j["model"] = "expert";
+  j["variant"] = variant;
+  j["stimulus_query"] = stimulus_query;
+  j["user_features"] = user_features;
+  j["causal_mask"] = causal_mask;
+  j["event_meta"] = event_meta;
+  j["future_window"] = future_window;
+  if (!text_features.is_null()) j["text_features"] = text_features;
+  return j;
+}
+
+ExpertImpl::ExpertImpl(ExpertConfig config) : config_(std::move(config)) {
+  const ThpConfig& c = config_.thp;
+  const int D = c.d_model;
+  type_embedding_ =
+      register_module("type_embedding", torch::nn::Embedding(c.num_types + c.num_stimulus_types + 1, D));
+  // No biases: the type embedding already gives every token its offset.
+  if (config_.user_features && config_.user_feature_dim > 0)
+    user_projection_ = register_module(
+        "user_projection", torch::nn::Linear(torch::nn::LinearOptions(config_.user_feature_dim, D).bias(false)));
+  if (config_.event_meta && config_.event_meta_dim > 0)
+    meta_projection_ = register_module(
+        "meta_projection", torch::nn::Linear(torch::nn::LinearOptions(config_.event_meta_dim, D).bias(false)));
+  for (int l = 0; l < c.layers; ++l)
+    layers_.push_back(register_module("layer" + std::to_string(l),
+                                      ThpLayer(D, c.d_ff, c.heads, c.dropout, config_.stimulus_query)));
+  intensity_head_ = register_module("intensity_head", torch::nn::Linear(D, c.num_types));
+  type_head_ = register_module("type_head", torch::nn::Linear(D, c.num_types));
+  time_head_ = register_module("time_head", torch::nn::Linear(D, 1));
+  alpha_ = register_parameter("alpha", torch::full({c.num_types}, c.alpha));
+
+  const int64_t P = num_patterns(), S = c.num_stimulus_types;
+  visible_ = torch::zeros({P, std::max<int64_t>(S, 1)}, torch::kBool);
+  for (int64_t p = 0; p < P; ++p)
+    for (int64_t s = 0; s < S; ++s) visible_[p][s] = static_cast<bool>(config_.visible[p][s]);
+  type_pattern_ = torch::tensor(std::vector<int64_t>(config_.type_pattern.begin(), config_.type_pattern.end()));
+  to(torch::kFloat64);
+}
+
+torch::Tensor ExpertImpl::input_encoding(const Batch& batch, const torch::Tensor& start) {
+  const int64_t B = batch.batch_size();
+  const ThpConfig& c = config_.thp;
+  const int64_t bos = c.num_types + c.num_stimulus_types;
+  auto tokens = torch::cat({torch::full({B, 1}, bos, batch.type.options()), batch.type}, 1);
+  auto x = type_embedding_->forward(tokens) + thp_temporal_encoding(start, c.d_model);
+  if (user_projection_) {
+    if (!batch.user_features.defined() || batch.user_features.size(1) != config_.user_feature_dim)
+      throw Error("expert: the data's user features do not match the model's " +
+                  std::to_string(config_.user_feature_dim) + " dimensions");
+    x = x + user_projection_->forward(batch.user_features).unsqueeze(1);
+  }
+  if (meta_projection_) {
+    if (!batch.event_meta.defined() || batch.event_meta.size(2) != config_.event_meta_dim)
+      throw Error("expert: the data's event metadata do not match the model's " +
+                  std::to_string(config_.event_meta_dim) + " dimensions");
+    auto meta = meta_projection_->forward(batch.event_meta);  // [B, L, D]
+    x = x + torch::cat({torch::zeros({B, 1, c.d_model}, meta.options()), meta}, 1);
+  }
+  return x;
+}
+
+History ExpertImpl::encode(const Batch& batch) {
+  const ThpConfig& c = config_.thp;
+  History h;
+  h.batch = batch;
+  const int64_t B = batch.batch_size(), T = batch.max_length() + 1, D = c.d_model, K = c.num_types;
+  auto opts = batch.time.options();
+  auto bool_opts = opts.dtype(torch::kBool);
+  auto device = batch.time.device();
+  h.start = torch::cat({torch::zeros({B, 1}, opts), batch.time}, 1);  // [B, T]
+  auto x0 = input_encoding(batch, h.start);
+
+  auto is_stimulus = torch::cat({torch::zeros({B, 1}, bool_opts), batch.is_stimulus}, 1);
+  auto real = torch::cat({torch::ones({B, 1}, bool_opts), batch.mask}, 1);
+  auto tokens = torch::cat({torch::zeros({B, 1}, batch.type.options()), batch.type}, 1);
+  auto stimulus_type = torch::where(is_stimulus, tokens - K, torch::zeros_like(tokens));
+  auto position = torch::arange(T, batch.type.options()).expand({B, T});
+  auto causal = torch::ones({T, T}, bool_opts).tril();
+
+  AttentionContext context;
+  if (config_.stimulus_query) context.key_is_stimulus = is_stimulus;
+  torch::Tensor ahead;  // [B, T, T]: real stimulus key u after query t, within the window
+  if (config_.future_window > 0) {
+    auto later = causal.logical_not();
+    auto near = (h.start.unsqueeze(1) - h.start.unsqueeze(2)) <= config_.future_window;
+    ahead = later & near & (is_stimulus & real).unsqueeze(1);
+    context.future_input = x0;
+  }
+
+  auto visible_patterns = visible_.to(device);
+  auto type_pattern = type_pattern_.to(device);
+  auto base = torch::zeros({B, T, K}, opts), logits = torch::zeros({B, T, K}, opts);
+  auto offset = torch::zeros({B, T, K}, opts), slope = torch::zeros({B, T, K}, opts);
+  auto hidden = torch::zeros({B, T, D}, opts);
+  for (int64_t p = 0; p < num_patterns(); ++p) {
+    auto visible = is_stimulus.logical_not() | visible_patterns[p].index({stimulus_type});  // [B, T]
+    context.allowed = (causal.unsqueeze(0) & visible.unsqueeze(1)).unsqueeze(1);
+    if (ahead.defined()) context.future_allowed = (ahead & visible.unsqueeze(1)).unsqueeze(1);
+    auto x = x0;
+    for (auto& layer : layers_) x = layer->forward(x, context);
+    // Interval i is governed by the last visible token at or before i (BOS is always visible).
+    auto last = std::get<0>(torch::cummax(torch::where(visible, position, torch::zeros_like(position)), 1));
+    auto z = x.gather(1, last.unsqueeze(-1).expand({B, T, D}));
+    auto anchor = h.start.gather(1, last).unsqueeze(-1);  // [B, T, 1]
+    auto mine = (type_pattern == p);                      // [K]
+    base = torch::where(mine, intensity_head_->forward(z), base);
+    logits = torch::where(mine, type_head_->forward(z), logits);
+    offset = torch::where(mine, h.start.unsqueeze(-1) - anchor, offset);
+    slope = torch::where(mine, 1.0 / (anchor + c.time_guard), slope);
+    hidden = hidden + z / static_cast<double>(num_patterns());
+  }
+  h.hidden = hidden;
+  h.parts["base"] = base;
+  h.parts["offset"] = offset;
+  h.parts["slope"] = slope;
+  h.parts["type_logits"] = logits;
+  return h;
+}
+
+torch::Tensor ExpertImpl::intensity(const History& history, const torch::Tensor& elapsed) {
+  auto since_anchor = history.parts.at("offset").unsqueeze(2) + elapsed.unsqueeze(-1);  // [B, T, S, K]
+  auto pre = alpha_ * since_anchor * history.parts.at("slope").unsqueeze(2) + history.parts.at("base").unsqueeze(2);
+  return scaled_softplus(pre, config_.thp.beta);
+}
+
+torch::Tensor ExpertImpl::intensity_upper_bound(const History& history, const torch::Tensor& window) {
+  // Each pre-activation is linear in the elapsed time, so each λ_k peaks at an end of the window.
+  auto ends = torch::stack({torch::zeros_like(window), window}, -1);
+  return std::get<0>(intensity(history, ends).max(2)).sum(-1);
+}
+
+torch::Tensor ExpertImpl::predicted_gap(const History& history) {
+  return time_head_->forward(history.hidden).squeeze(-1);
+}
+
+torch::Tensor ExpertImpl::auxiliary_loss(const History& history, const nlohmann::json& weights) {
+  return thp_auxiliary_loss(history.batch, type_logits(history), predicted_gap(history), weights);
+}
+
+TPP_REGISTER_MODEL(expert, [](const nlohmann::json& cfg, const Schema& schema) -> ModelPtr {
+  return std::make_shared<ExpertImpl>(ExpertConfig::from_json(cfg, schema));
+})
+
+}  // namespace tpp
