@@ -5,8 +5,9 @@
 #   experiments/expert_synthetic/run.sh [TPP] [count|selfexc|complex|ecommerce|all]
 #
 # Each data set: 500 sequences as in the paper, split 400 / 50 / 50 (train / dev / test) by drawing
-# them with seeds 1, 2, 3. Tables go to $OUT/*.md (default out/experiments/expert); SWEEP=quick runs
-# K ∈ {1, 4, 10} and α ∈ {0.3, 0.5, 0.8} instead of every value.
+# them with seeds 1, 2, 3 (N_TRAIN changes the 400). Tables go to $OUT/tables.md (default
+# out/experiments/expert); SWEEP=quick runs K ∈ {1, 4, 10} and α ∈ {0.3, 0.5, 0.8} instead of
+# every value (KS="..." and ALPHAS="..." pick others); EPOCHS overrides the configs' epochs. DTYPE (default float32) and THREADS are passed to train and evaluate.
 set -euo pipefail
 TPP=$(realpath "${1:-build/tpp}")
 WHAT=${2:-all}
@@ -14,6 +15,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=${OUT:-out/experiments/expert}
 SWEEP=${SWEEP:-full}
 THREADS=${THREADS:-2}
+N_TRAIN=${N_TRAIN:-400}
+DTYPE=${DTYPE:-float32}
 mkdir -p "$OUT"
 
 # generate NAME PROCESS [--param k=v ...]: NAME_{train,dev,test}.jsonl (+ users, schema, truth).
@@ -22,7 +25,7 @@ generate() {
   shift 2
   local part n seed=1
   for part in train dev test; do
-    case $part in train) n=400 ;; *) n=50 ;; esac
+    case $part in train) n=$N_TRAIN ;; *) n=50 ;; esac
     "$TPP" generate -q --process "$process" "$@" --n-seq "$n" --seed "$seed" -o "$OUT/data/${name}_$part.jsonl"
     seed=$((seed + 1))
   done
@@ -35,13 +38,18 @@ generate() {
 fit() {
   local name=$1 config=$2 label=$3 extra=${4:-"{}"}
   local merged
-  merged=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c.update(json.loads(sys.argv[2])); print(json.dumps(c))' \
-    "$config" "$extra")
+  merged=$(python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))
+c.update(json.loads(sys.argv[2]))
+if sys.argv[3]:
+    c["train"]["epochs"] = int(sys.argv[3])
+print(json.dumps(c))' "$config" "$extra" "${EPOCHS:-}")
   local start=$SECONDS
-  "$TPP" train -q --threads "$THREADS" --time-scale none --config "$merged" \
+  "$TPP" train -q --json --threads "$THREADS" --dtype "$DTYPE" --time-scale none --config "$merged" \
     --train "$OUT/data/${name}_train.jsonl" --dev "$OUT/data/${name}_dev.jsonl" -o "$OUT/models/${name}_$label.tpp" \
     > "$OUT/logs/${name}_$label.train.log"
-  "$TPP" evaluate --json --threads "$THREADS" --model "$OUT/models/${name}_$label.tpp" \
+  "$TPP" evaluate --json --threads "$THREADS" --dtype "$DTYPE" --model "$OUT/models/${name}_$label.tpp" \
     --data "$OUT/data/${name}_test.jsonl" > "$OUT/results/${name}_$label.json"
   echo "$name $label: $(cat "$OUT/results/${name}_$label.json") ($((SECONDS - start)) s)"
 }
@@ -49,7 +57,7 @@ fit() {
 mkdir -p "$OUT/data" "$OUT/models" "$OUT/logs" "$OUT/results"
 
 count() {
-  local ks="1 2 3 4 5 6 7 8 9 10"
+  local ks=${KS:-"1 2 3 4 5 6 7 8 9 10"}
   [ "$SWEEP" = quick ] && ks="1 4 10"
   for k in $ks; do
     generate "count_K$k" stimulus_count --param num_stimuli="$k"
@@ -59,7 +67,7 @@ count() {
 }
 
 selfexc() {
-  local alphas="0.3 0.4 0.5 0.6 0.7 0.8"
+  local alphas=${ALPHAS:-"0.3 0.4 0.5 0.6 0.7 0.8"}
   [ "$SWEEP" = quick ] && alphas="0.3 0.5 0.8"
   for a in $alphas; do
     generate "selfexc_a$a" stimulus_count --param num_stimuli=2 --param onset_ratio=0.4 \
@@ -78,11 +86,13 @@ complex() {
 ecommerce() {
   generate shop ecommerce
   fit shop "$HERE/configs/thp.json" thp
-  for variant in p_user ext ext_p_user ext_p_user_cm full; do
+  for variant in p_user ext ext_p_user ext_p_user_cm; do
     fit shop "$HERE/configs/expert.json" "$variant" "{\"variant\": \"$variant\"}"
   done
+  # Event metadata: the coupon and purchase texts through the built-in featuriser.
+  fit shop "$HERE/configs/expert.json" full '{"variant": "full", "text_features": {"dim": 64}}'
   # The imminent-stimulus window: expiries up to one day ahead.
-  fit shop "$HERE/configs/expert.json" full_future '{"variant": "full", "future_window": 1.0}'
+  fit shop "$HERE/configs/expert.json" full_future '{"variant": "full", "text_features": {"dim": 64}, "future_window": 1.0}'
 }
 
 case $WHAT in

@@ -28,6 +28,26 @@ void add_common_options(CLI::App& cmd, CommonOptions& o) {
   cmd.add_flag("-q,--quiet", o.quiet, "no progress output");
 }
 
+ReadOptions ReaderOptions::read_options() const {
+  ReadOptions read;
+  read.format = parse_format(from);
+  read.users = users;
+  if (!schema.empty()) read.schema = read_schema(schema);
+  read.drop_invalid = drop_invalid;
+  read.sort = sort;
+  read.split = split;
+  return read;
+}
+
+void add_reader_options(CLI::App& cmd, ReaderOptions& o) {
+  cmd.add_option("--from", o.from, "input format (default: from the name): csv, jsonl, easytpp, rmtpp");
+  cmd.add_option("--users", o.users, "users file (CSV or JSONL): category, window, features");
+  cmd.add_option("--schema", o.schema, "schema JSON fixing type ids and names");
+  cmd.add_option("--split", o.split, "EasyTPP input: key holding the sequences");
+  cmd.add_flag("--drop-invalid", o.drop_invalid, "skip malformed rows/sequences, reporting them");
+  cmd.add_flag("--sort", o.sort, "sort each user's events by time instead of rejecting disorder");
+}
+
 nlohmann::json read_json_argument(const std::string& arg, const std::string& what) {
   std::string text = arg;
   std::string where = what;

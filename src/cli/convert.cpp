@@ -8,15 +8,8 @@
 namespace tpp {
 
 int run_convert(const ConvertOptions& o) {
-  ReadOptions read;
-  read.format = parse_format(o.from);
-  read.users = o.users;
-  if (!o.schema.empty()) read.schema = read_schema(o.schema);
-  read.drop_invalid = o.drop_invalid;
-  read.sort = o.sort;
-  read.split = o.split;
   ReadReport report;
-  Dataset data = read_dataset(o.input, read, &report);
+  Dataset data = read_dataset(o.input, o.reader.read_options(), &report);
 
   WriteOptions write;
   write.format = parse_format(o.to);
@@ -50,15 +43,10 @@ void add_convert(CLI::App& app, CommandAction& action) {
   auto* cmd = app.add_subcommand("convert", "translate event data between formats (csv, jsonl, easytpp, rmtpp)");
   cmd->add_option("input", opts->input, "input file (RMTPP: either file of the pair)")->required();
   cmd->add_option("output", opts->output, "output file (RMTPP: time-*.txt or event-*.txt)")->required();
-  cmd->add_option("--from", opts->from, "input format (default: from the name)");
+  add_reader_options(*cmd, opts->reader);
   cmd->add_option("--to", opts->to, "output format (default: from the name)");
-  cmd->add_option("--users", opts->users, "users file (CSV or JSONL): category, window, features");
-  cmd->add_option("--schema", opts->schema, "schema JSON fixing type ids and names");
   cmd->add_option("--users-out", opts->users_out, "also write a users file");
   cmd->add_option("--schema-out", opts->schema_out, "also write the schema JSON");
-  cmd->add_option("--split", opts->split, "EasyTPP input: key holding the sequences");
-  cmd->add_flag("--drop-invalid", opts->drop_invalid, "skip malformed rows/sequences, reporting them");
-  cmd->add_flag("--sort", opts->sort, "sort each user's events by time instead of rejecting disorder");
   cmd->add_flag("--json", opts->json, "summary as JSON");
   cmd->callback([opts, &action] { action = [opts] { return run_convert(*opts); }; });
 }

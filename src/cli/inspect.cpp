@@ -31,15 +31,8 @@ std::string type_table(const char* title, const nlohmann::json& types, std::size
 }  // namespace
 
 int run_inspect(const InspectOptions& o) {
-  ReadOptions read;
-  read.format = parse_format(o.from);
-  read.users = o.users;
-  if (!o.schema.empty()) read.schema = read_schema(o.schema);
-  read.drop_invalid = o.drop_invalid;
-  read.sort = o.sort;
-  read.split = o.split;
   ReadReport report;
-  Dataset data = read_dataset(o.data, read, &report);
+  Dataset data = read_dataset(o.data, o.reader.read_options(), &report);
   nlohmann::json s = summarize(data);
   s["dropped"] = {{"rows", report.rows_dropped}, {"sequences", report.sequences_dropped}, {"reasons", report.reasons}};
   if (o.json) {
@@ -74,12 +67,7 @@ void add_inspect(CLI::App& app, CommandAction& action) {
   auto opts = std::make_shared<InspectOptions>();
   auto* cmd = app.add_subcommand("inspect", "describe a data set: counts, types, lengths, gaps, windows");
   cmd->add_option("data", opts->data, "data file (RMTPP: either file of the pair)")->required();
-  cmd->add_option("--from", opts->from, "format (default: from the name): csv, jsonl, easytpp, rmtpp");
-  cmd->add_option("--users", opts->users, "users file (CSV or JSONL)");
-  cmd->add_option("--schema", opts->schema, "schema JSON");
-  cmd->add_option("--split", opts->split, "EasyTPP: key holding the sequences");
-  cmd->add_flag("--drop-invalid", opts->drop_invalid, "skip malformed rows/sequences, reporting them");
-  cmd->add_flag("--sort", opts->sort, "sort each user's events by time");
+  add_reader_options(*cmd, opts->reader);
   cmd->add_flag("--json", opts->json, "JSON output");
   cmd->callback([opts, &action] { action = [opts] { return run_inspect(*opts); }; });
 }

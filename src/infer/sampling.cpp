@@ -78,13 +78,6 @@ std::unique_ptr<ThinningTarget> make_thinning_target(Model& model, const Schema&
   return std::make_unique<ModelThinningTarget>(model, schema, history, ctx);
 }
 
-std::uint64_t stream_seed(std::uint64_t seed, std::uint64_t i) {
-  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (i + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
 GeneratedEvents generate_next_events(Model& model, const Schema& schema, const Sequence& prefix,
                                      const GenerateOptions& o, const Context& ctx) {
   if (o.num_events < 1 || o.num_samples < 1) throw Error("generation: num_events and num_samples must be positive");

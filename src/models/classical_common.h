@@ -87,6 +87,11 @@ inline void require_finite(const std::vector<double>& v, const std::string& mode
 // Softplus reparametrisation of a non-negative value: an exact zero is stored as 1e-10, which
 // keeps the raw parameter finite.
 inline double raw_positive(double y) { return inverse_softplus(std::max(y, 1e-10)); }
+inline torch::Tensor raw_positive_tensor(const std::vector<double>& values) {
+  std::vector<double> raw;
+  for (double y : values) raw.push_back(raw_positive(y));
+  return torch::tensor(raw, torch::kFloat64);
+}
 
 // Checks that the batch was made with the schema the model was built for.
 inline void check_batch(const Batch& batch, int K, int K_s, const std::string& model) {

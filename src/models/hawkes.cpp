@@ -34,15 +34,10 @@ HawkesConfig HawkesConfig::from_json(const nlohmann::json& j, const Schema& sche
 
 HawkesImpl::HawkesImpl(HawkesConfig config) : config_(std::move(config)) {
   const int K = config_.num_types, C = K + config_.num_stimulus_types;
-  auto raw = [](const std::vector<double>& v) {
-    std::vector<double> r;
-    for (double x : v) r.push_back(classical::raw_positive(x));
-    return torch::tensor(r, torch::kFloat64);
-  };
-  raw_mu_ = register_parameter("raw_mu", raw(config_.mu));
-  raw_alpha_ = register_parameter("raw_alpha", raw(config_.alpha).reshape({C, K}));
-  raw_beta_ = register_parameter("raw_beta", config_.beta_matrix ? raw(config_.beta).reshape({C, K})
-                                                                  : raw(config_.beta).reshape({}));
+  raw_mu_ = register_parameter("raw_mu", classical::raw_positive_tensor(config_.mu));
+  raw_alpha_ = register_parameter("raw_alpha", classical::raw_positive_tensor(config_.alpha).reshape({C, K}));
+  auto raw_beta = classical::raw_positive_tensor(config_.beta);
+  raw_beta_ = register_parameter("raw_beta", config_.beta_matrix ? raw_beta.reshape({C, K}) : raw_beta.reshape({}));
   source_mask_ = register_buffer("source_mask", config_.source_mask.to(torch::kFloat64));
 }
 

@@ -29,15 +29,10 @@ InhibitionConfig InhibitionConfig::from_json(const nlohmann::json& j, const Sche
 
 InhibitionImpl::InhibitionImpl(InhibitionConfig config) : config_(std::move(config)) {
   const int K = config_.num_types, C = K + config_.num_stimulus_types;
-  auto raw = [](const std::vector<double>& v) {
-    std::vector<double> r;
-    for (double x : v) r.push_back(classical::raw_positive(x));
-    return torch::tensor(r, torch::kFloat64);
-  };
   mu_ = register_parameter("mu", torch::tensor(config_.mu, torch::kFloat64));
   alpha_ = register_parameter("alpha", torch::tensor(config_.alpha, torch::kFloat64).reshape({C, K}));
-  raw_delta_ = register_parameter("raw_delta", raw(config_.delta).reshape({C, K}));
-  raw_scale_ = register_parameter("raw_scale", raw(config_.scale));
+  raw_delta_ = register_parameter("raw_delta", classical::raw_positive_tensor(config_.delta).reshape({C, K}));
+  raw_scale_ = register_parameter("raw_scale", classical::raw_positive_tensor(config_.scale));
   source_mask_ = register_buffer("source_mask", config_.source_mask.to(torch::kFloat64));
 }
 

@@ -26,13 +26,8 @@ SelfCorrectingConfig SelfCorrectingConfig::from_json(const nlohmann::json& j, co
 
 SelfCorrectingImpl::SelfCorrectingImpl(SelfCorrectingConfig config) : config_(std::move(config)) {
   const int K = config_.num_types, C = K + config_.num_stimulus_types;
-  auto raw = [](const std::vector<double>& v) {
-    std::vector<double> r;
-    for (double x : v) r.push_back(classical::raw_positive(x));
-    return torch::tensor(r, torch::kFloat64);
-  };
-  raw_mu_ = register_parameter("raw_mu", raw(config_.mu));
-  raw_alpha_ = register_parameter("raw_alpha", raw(config_.alpha).reshape({C, K}));
+  raw_mu_ = register_parameter("raw_mu", classical::raw_positive_tensor(config_.mu));
+  raw_alpha_ = register_parameter("raw_alpha", classical::raw_positive_tensor(config_.alpha).reshape({C, K}));
   source_mask_ = register_buffer("source_mask", config_.source_mask.to(torch::kFloat64));
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "tpp/core/error.h"
+#include "tpp/core/rng.h"
 #include "tpp/sim/thinning.h"
 
 namespace tpp {
@@ -232,7 +233,7 @@ GeneratedData generate_complex_stimuli(const ComplexStimuliConfig& config, std::
   options.t_end = config.t_end;
   options.lookahead = std::min(1.0 / config.beta, config.scale / 10);
   for (std::size_t i = 0; i < n_seq; ++i) {
-    Rng rng(sequence_seed(seed, i));
+    Rng rng(stream_seed(seed, i));
     const ComplexStimuliParams params = config.draw(rng);
     ComplexStimuliTarget target(config, params);
     Sequence seq = simulate_thinning(target, options, rng, target.stimuli());

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "tpp/core/error.h"
+#include "tpp/core/rng.h"
 #include "tpp/sim/thinning.h"
 
 namespace tpp {
@@ -310,12 +311,12 @@ GeneratedData generate_ecommerce(const EcommerceConfig& config, std::size_t n_se
   options.t_end = config.t_end;
   options.lookahead = std::min(1.0 / config.beta, 1.0);
   for (std::size_t i = 0; i < n_seq; ++i) {
-    Rng rng(sequence_seed(seed, i));
+    Rng rng(stream_seed(seed, i));
     const EcommerceUser user = draw_ecommerce_user(config, rng);
     EcommerceTarget target(config, user);
     Sequence seq = simulate_thinning(target, options, rng, target.stimuli());
     // Item texts come from their own stream so they never change the simulated times.
-    Rng text_rng(sequence_seed(seed ^ 0x7465787473ULL, i));
+    Rng text_rng(stream_seed(seed ^ 0x7465787473ULL, i));
     for (Event& e : seq.events) {
       if (e.is_stimulus) continue;
       const auto& items = kItems[e.type % kItems.size()];

@@ -6,13 +6,6 @@
 
 namespace tpp {
 
-std::uint64_t sequence_seed(std::uint64_t seed, std::size_t index) {
-  // SplitMix64 finaliser over (seed, index): nearby seeds and indices give unrelated streams.
-  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(index) + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
 
 Dataset simulate(const Model& model, const Schema& schema, const SimulateOptions& options,
                  const std::vector<std::vector<Event>>& stimuli) {
@@ -40,7 +33,7 @@ Dataset simulate(const Model& model, const Schema& schema, const SimulateOptions
       if (s.type >= schema.num_stimulus_types)
         throw Error("simulate: sequence " + std::to_string(i) + ": stimulus type " + std::to_string(s.type) +
                     " is not in the schema");
-    Rng rng(sequence_seed(options.seed, i));
+    Rng rng(stream_seed(options.seed, i));
     Sequence seq = simulate_thinning(*target, thinning, rng, list);
     seq.user = "u" + std::to_string(i);
     data.sequences.push_back(std::move(seq));

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "tpp/core/error.h"
+#include "tpp/core/rng.h"
 #include "tpp/sim/thinning.h"
 
 namespace tpp {
@@ -113,7 +114,7 @@ GeneratedData generate_stimulus_count(const StimulusCountConfig& config, std::si
   // A window of one decay time keeps both the ramp's growth and the excitation's decay inside it small.
   options.lookahead = 1.0 / config.beta;
   for (std::size_t i = 0; i < n_seq; ++i) {
-    Rng rng(sequence_seed(seed, i));
+    Rng rng(stream_seed(seed, i));
     StimulusCountTarget target(config);
     Sequence seq = simulate_thinning(target, options, rng, stimuli);
     seq.user = "u" + std::to_string(i);

@@ -139,7 +139,7 @@ TEST(DataCli, ConvertRmtppToJsonlAndBackIsLossless) {
   EXPECT_EQ(run_convert(o), 0);
   ConvertOptions back;
   back.input = o.output;
-  back.users = o.users_out;
+  back.reader.users = o.users_out;
   back.output = dir.file("time-back.txt");
   EXPECT_EQ(run_convert(back), 0);
   std::string said = ::testing::internal::GetCapturedStdout();
@@ -164,7 +164,7 @@ TEST(DataCli, ConvertReportsDropsAndRejectsBadInput) {
   o.input = in;
   o.output = dir.file("out.jsonl");
   EXPECT_THROW(run_convert(o), DataError);
-  o.drop_invalid = true;
+  o.reader.drop_invalid = true;
   o.json = true;
   ::testing::internal::CaptureStdout();
   ::testing::internal::CaptureStderr();

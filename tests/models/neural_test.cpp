@@ -1,4 +1,4 @@
-// Checks shared by the neural models (nhp, sahp, attnhp, expert), each run on a tiny model in double precision.
+// Checks shared by the neural models (rmtpp, thp, nhp, sahp, attnhp, expert), each run on a tiny model in double precision.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -258,7 +258,7 @@ TEST_P(NeuralModelTest, AdamStepsImproveLikelihood) {
 
 TEST_P(NeuralModelTest, RejectsBadSizes) {
   Dataset d = stimulus_dataset();
-  for (const char* key : {"hidden_size", "d_model", "heads", "layers"}) {
+  for (const char* key : {"hidden_size", "hidden", "embed_dim", "d_model", "heads", "layers"}) {
     if (!GetParam().config.contains(key)) continue;
     auto bad = GetParam().config;
     bad[key] = 0;
@@ -272,7 +272,11 @@ TEST_P(NeuralModelTest, RejectsBadSizes) {
 
 INSTANTIATE_TEST_SUITE_P(
     Models, NeuralModelTest,
-    ::testing::Values(NeuralCase{"nhp", {{"model", "nhp"}, {"hidden_size", 4}}},
+    ::testing::Values(NeuralCase{"rmtpp", {{"model", "rmtpp"}, {"embed_dim", 3}, {"hidden", 4}, {"w_init", -0.3}}},
+                      NeuralCase{"thp",
+                                 {{"model", "thp"}, {"d_model", 4}, {"heads", 2}, {"layers", 2}, {"d_ff", 8},
+                                  {"dropout", 0.0}}},
+                      NeuralCase{"nhp", {{"model", "nhp"}, {"hidden_size", 4}}},
                       NeuralCase{"sahp",
                                  {{"model", "sahp"}, {"d_model", 4}, {"heads", 2}, {"layers", 2}, {"d_ff", 8},
                                   {"dropout", 0.0}}},

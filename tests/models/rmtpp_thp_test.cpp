@@ -1,4 +1,6 @@
-// RMTPP and THP: gradients, brute-force likelihoods, padding, causality, THP's interval state.
+// RMTPP and THP specifics: THP's interval state, stimuli in THP, RMTPP's exact compensator. The
+// checks every neural model passes (brute force, gradients, padding, causality, bounds) run in
+// neural_test.cpp.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -28,33 +30,6 @@ ModelPtr tiny(const std::string& name, const Schema& schema) {
   return model;
 }
 
-// Per-sequence brute force: each sequence encoded alone, log λ at its events, the integral on a
-// fine midpoint grid of every interval.
-std::vector<double> brute_force_ll(Model& model, const Dataset& d) {
-  std::vector<double> out;
-  for (std::size_t s = 0; s < d.sequences.size(); ++s) {
-    Batch b = make_batch(d, {s}, Context{});
-    History h = model.encode(b);
-    const int64_t n = b.max_length();
-    double ll = 0.0;
-    const int grid = 4000;
-    for (int64_t i = 0; i <= n; ++i) {
-      double span = b.span[0][i].item<double>();
-      auto elapsed = torch::zeros({1, n + 1, grid}, torch::kFloat64);
-      elapsed[0][i] = (torch::arange(grid, torch::kFloat64) + 0.5) * (span / grid);
-      auto lam = model.intensity(h, elapsed)[0][i].sum(-1);
-      ll -= lam.sum().item<double>() * span / grid;
-      if (i < n) {
-        auto at = torch::zeros({1, n + 1, 1}, torch::kFloat64);
-        at[0][i][0] = b.dtime[0][i].item<double>();
-        ll += std::log(model.intensity(h, at)[0][i][0][b.type[0][i].item<int64_t>()].item<double>());
-      }
-    }
-    out.push_back(ll);
-  }
-  return out;
-}
-
 void gradient_check(Model& model, const Batch& batch, IntegralOptions integral) {
   auto params = model.parameters();
   auto loss = -model.log_likelihood(batch, integral).sum();
@@ -79,75 +54,6 @@ void gradient_check(Model& model, const Batch& batch, IntegralOptions integral) 
 }
 
 }  // namespace
-
-class Neural : public ::testing::TestWithParam<std::string> {};
-
-TEST_P(Neural, LikelihoodMatchesPerSequenceBruteForce) {
-  auto d = two_sequences();
-  auto model = tiny(GetParam(), d.schema);
-  Batch b = make_batch(d, Context{});
-  auto reference = brute_force_ll(*model, d);
-  auto method = GetParam() == "rmtpp" ? IntegralOptions::Method::Exact : IntegralOptions::Method::GaussLegendre;
-  auto ll = model->log_likelihood(b, {method, 48});
-  for (int s = 0; s < 2; ++s) EXPECT_NEAR(ll[s].item<double>(), reference[s], 1e-6);  // midpoint grid error ~ span³/grid²
-}
-
-TEST_P(Neural, FiniteDifferenceGradients) {
-  auto d = two_sequences();
-  auto model = tiny(GetParam(), d.schema);
-  Batch b = make_batch(d, Context{});
-  gradient_check(*model, b, {GetParam() == "rmtpp" ? IntegralOptions::Method::Exact : IntegralOptions::Method::GaussLegendre, 16});
-}
-
-TEST_P(Neural, PaddingDoesNotChangeASequence) {
-  auto d = two_sequences();
-  auto model = tiny(GetParam(), d.schema);
-  auto alone = model->log_likelihood(make_batch(d, {1}, Context{}), {IntegralOptions::Method::GaussLegendre, 16});
-  auto padded = model->log_likelihood(make_batch(d, Context{}), {IntegralOptions::Method::GaussLegendre, 16});
-  EXPECT_NEAR(alone[0].item<double>(), padded[1].item<double>(), 1e-12);
-}
-
-TEST_P(Neural, FutureEventsNeverChangeEarlierIntervals) {
-  auto d = two_sequences();
-  auto model = tiny(GetParam(), d.schema);
-  auto changed = d;
-  changed.sequences[0].events[2].type = 0;  // event 2 differs: intervals 0..2 must not move
-  changed.sequences[0].events[3].time = 2.3;
-  auto query = torch::full({1, 5, 3}, 0.05, torch::kFloat64);
-  auto before = model->intensity(model->encode(make_batch(d, {0}, Context{})), query);
-  auto after = model->intensity(model->encode(make_batch(changed, {0}, Context{})), query);
-  EXPECT_TRUE(torch::allclose(before.narrow(1, 0, 3), after.narrow(1, 0, 3), 0, 1e-14));
-  EXPECT_FALSE(torch::allclose(before.narrow(1, 3, 1), after.narrow(1, 3, 1), 0, 1e-14));
-}
-
-TEST_P(Neural, MonteCarloIntegralAgreesWithGaussLegendreWithinItsError) {
-  auto d = two_sequences();
-  auto model = tiny(GetParam(), d.schema);
-  Batch b = make_batch(d, Context{});
-  auto gl = model->log_likelihood(b, {IntegralOptions::Method::GaussLegendre, 48}).sum().item<double>();
-  torch::manual_seed(3);
-  const int reps = 200;
-  std::vector<double> mc;
-  for (int r = 0; r < reps; ++r) mc.push_back(model->log_likelihood(b, {IntegralOptions::Method::MonteCarlo, 4}).sum().item<double>());
-  double mean = 0, var = 0;
-  for (double v : mc) mean += v / reps;
-  for (double v : mc) var += (v - mean) * (v - mean) / (reps - 1);
-  EXPECT_GT(var, 0.0);  // really random
-  EXPECT_NEAR(mean, gl, 5 * std::sqrt(var / reps));
-}
-
-TEST_P(Neural, UpperBoundHoldsOverTheWindow) {
-  auto d = two_sequences();
-  auto model = tiny(GetParam(), d.schema);
-  History h = model->encode(make_batch(d, Context{}));
-  auto window = torch::full({2, 5}, 3.0, torch::kFloat64);
-  auto bound = model->intensity_upper_bound(h, window);
-  auto grid = torch::linspace(0, 3.0, 301, torch::kFloat64).expand({2, 5, 301});
-  auto total = model->intensity(h, grid).sum(-1);
-  EXPECT_TRUE((total <= bound.unsqueeze(-1) * (1 + 1e-12)).all().item<bool>());
-}
-
-INSTANTIATE_TEST_SUITE_P(Models, Neural, ::testing::Values("rmtpp", "thp"));
 
 TEST(Thp, IntervalAfterEventUsesThatEventsStateNotTheNext) {
   auto d = two_sequences();

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tpp/core/context.h"
+#include "tpp/data/io.h"
 
 namespace tpp {
 
@@ -29,6 +30,18 @@ struct CommonOptions {
 };
 void add_common_options(CLI::App& cmd, CommonOptions& options);
 
+// How the data verbs (convert, inspect) read any data file: format, users file, schema, policy.
+struct ReaderOptions {
+  std::string from;    // format ("" = from the name): csv, jsonl, easytpp, rmtpp
+  std::string users;   // users file
+  std::string schema;  // schema JSON
+  std::string split;   // EasyTPP: key holding the sequences
+  bool drop_invalid{false};
+  bool sort{false};
+  ReadOptions read_options() const;
+};
+void add_reader_options(CLI::App& cmd, ReaderOptions& options);
+
 // Reads a JSON file, or parses the argument itself when it starts with '{'.
 nlohmann::json read_json_argument(const std::string& path_or_json, const std::string& what);
 
@@ -39,7 +52,6 @@ void add_simulate(CLI::App& app, CommandAction& action);
 void add_train(CLI::App& app, CommandAction& action);
 void add_evaluate(CLI::App& app, CommandAction& action);
 void add_predict(CLI::App& app, CommandAction& action);
-void add_demo(CLI::App& app, CommandAction& action);
 void add_generate(CLI::App& app, CommandAction& action);
 
 }  // namespace tpp

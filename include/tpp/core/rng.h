@@ -6,6 +6,10 @@
 
 namespace tpp {
 
+// Seed of the index-th independent stream derived from `seed` (SplitMix64 finaliser), so sample
+// or sequence i does not depend on how many are drawn, and nearby seeds give unrelated streams.
+std::uint64_t stream_seed(std::uint64_t seed, std::uint64_t index);
+
 class Rng {
  public:
   explicit Rng(std::uint64_t seed) : engine_(seed) {}

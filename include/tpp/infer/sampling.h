@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tpp/core/context.h"
+#include "tpp/core/rng.h"
 #include "tpp/data/dataset.h"
 #include "tpp/models/model.h"
 #include "tpp/models/thinning_target.h"
@@ -40,10 +41,6 @@ class ModelThinningTarget : public ThinningTarget {
 // otherwise a ModelThinningTarget (which borrows `model`).
 std::unique_ptr<ThinningTarget> make_thinning_target(Model& model, const Schema& schema, const Sequence& history,
                                                      bool prefer_model_target = true, const Context& ctx = {});
-
-// Seed of the i-th independent stream derived from `seed` (SplitMix64), so sample i does not
-// depend on how many samples are drawn.
-std::uint64_t stream_seed(std::uint64_t seed, std::uint64_t i);
 
 struct GenerateOptions {
   int num_events{1};    // n: actions to sample after the prefix

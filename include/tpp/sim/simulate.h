@@ -19,10 +19,8 @@ struct SimulateOptions {
   double lookahead{std::numeric_limits<double>::infinity()};  // see ThinningOptions
 };
 
-// Seed of sequence `index` drawn from one run seed: same (seed, index), same sequence, whatever
-// the number of sequences simulated.
-std::uint64_t sequence_seed(std::uint64_t seed, std::size_t index);
-
+// Sequence i is drawn from stream_seed(options.seed, i) (core/rng.h): same (seed, i), same
+// sequence, whatever the number of sequences simulated.
 // `stimuli`: empty, or one sorted list per sequence (is_stimulus set) observed at their times.
 // Throws tpp::Error when the model has no scalar simulator.
 Dataset simulate(const Model& model, const Schema& schema, const SimulateOptions& options,
