@@ -62,12 +62,21 @@ prepare_real() {
     --parts train,dev --fractions 0.9,0.1 --seed 1
   cp "$DATA/mimic2/time-1-test.txt" "$d/mimic2/time-test.txt"
   cp "$DATA/mimic2/event-1-test.txt" "$d/mimic2/event-test.txt"
-  # Stack Overflow badges: only fold 1's test part (1326 users) ships; split it by user 60/20/20,
+  # Stack Overflow badges: only fold 1's test part (1326 users) ships; split it by user 70/10/20,
   # times in days. Prediction metrics are computed on the first 50 users of the test part.
   $TOOLS split "$DATA/so_badges/time-1-test.txt" "$DATA/so_badges/event-1-test.txt" "$d/so_badges" \
-    --parts train,dev,test --fractions 0.6,0.2,0.2 --seed 1 --time-unit 86400
+    --parts train,dev,test --fractions 0.7,0.1,0.2 --seed 1 --time-unit 86400
   head -n 50 "$d/so_badges/time-test.txt" > "$d/so_badges/time-test50.txt"
   head -n 50 "$d/so_badges/event-test.txt" > "$d/so_badges/event-test50.txt"
+  # Each sequence's first event becomes a conditioning stimulus (see exptools.py to-jsonl).
+  local ds k part
+  for ds in mimic2 so_badges; do
+    k=75; [ "$ds" = so_badges ] && k=22
+    for part in train dev test test50; do
+      [ -f "$d/$ds/time-$part.txt" ] || continue
+      $TOOLS to-jsonl "$d/$ds/time-$part.txt" "$d/$ds/$part.jsonl" --num-types $k --schema-out "$d/$ds/schema.json"
+    done
+  done
 }
 
 run_real() {
@@ -75,72 +84,84 @@ run_real() {
   local d=$OUT/data
   mkdir -p "$OUT/real"
   for ds in $DATASETS; do
-    local schema=() test=$d/$ds/time-test.txt
-    [ "$ds" = mimic2 ] && schema=(--schema data/mimic2/schema.json)
-    [ "$ds" = so_badges ] && test=$d/$ds/time-test50.txt
+    local test=$d/$ds/test.jsonl
+    [ "$ds" = so_badges ] && test=$d/$ds/test50.jsonl
     for m in $MODELS; do
       $TOOLS merge "$CFG/$m.json" "$CFG/$ds.json" "$m" > "$OUT/real/$ds.$m.config.json"
-      train_eval "$OUT/real/$ds" "$m" "$OUT/real/$ds.$m.config.json" "$d/$ds/time-train.txt" \
-        "$d/$ds/time-dev.txt" "$test" "${schema[@]}"
+      train_eval "$OUT/real/$ds" "$m" "$OUT/real/$ds.$m.config.json" "$d/$ds/train.jsonl" \
+        "$d/$ds/dev.jsonl" "$test" --schema "$d/$ds/schema.json"
     done
   done
 }
 
-# Hawkes -> NHP and NHP -> Hawkes (Mei & Eisner 2017, appendix C.4).
+# Hawkes -> NHP and NHP -> Hawkes (Mei & Eisner 2017, appendix C.4). Simulated sequences are
+# stored as EasyTPP JSON whose window starts at 0 (a JSONL log would start at the first event).
+simulate_parts() {  # simulate_parts PREFIX SEED_BASE tpp-simulate-source-args...
+  local prefix=$1 seed=$2; shift 2
+  local part n
+  for part in train:300 dev:60 test:200; do
+    IFS=: read -r part n <<< "$part"
+    seed=$((seed + 1))
+    timed "$prefix.simulate.$part" "$TPP" simulate -q --threads "$THREADS" "$@" --n-seq "$n" --horizon 50 \
+      --seed "$seed" -o "$prefix.$part.jsonl"
+    $TOOLS to-easytpp "$prefix.$part.jsonl" "$prefix.$part.json" --num-types 3
+  done
+}
+
 run_recovery() {
   local r=$OUT/recovery
   mkdir -p "$r/hawkes_data" "$r/nhp_data"
   local hawkes='{"model":"hawkes","mu":[0.2,0.1,0.15],"alpha":[[0.3,0.1,0.0],[0.05,0.4,0.1],[0.1,0.0,0.3]],"beta":1.5}'
   echo "== recovery: data from a known 3-type exponential Hawkes process"
-  for part in train:300:11 dev:60:12 test:200:13; do
-    IFS=: read -r name n seed <<< "$part"
-    "$TPP" simulate -q --config "$hawkes" --num-types 3 --n-seq "$n" --horizon 50 --seed "$seed" -o "$r/hawkes_$name.jsonl"
-  done
+  simulate_parts "$r/hawkes" 10 --config "$hawkes" --num-types 3
   # The generator itself as a saved model (zero epochs keep the given parameters).
   "$TPP" train -q --json --time-scale none --config "$($TOOLS with-train "$hawkes" '{"epochs":0}')" \
-    --train "$r/hawkes_train.jsonl" -o "$r/hawkes_data/truth.tpp" > /dev/null
+    --train "$r/hawkes.train.json" -o "$r/hawkes_data/truth.tpp" > /dev/null
   timed "$r/hawkes_data/truth.eval" "$TPP" evaluate --json --threads "$THREADS" --model "$r/hawkes_data/truth.tpp" \
-    --data "$r/hawkes_test.jsonl" > "$r/hawkes_data/truth.eval.json"
+    --data "$r/hawkes.test.json" > "$r/hawkes_data/truth.eval.json"
   train_eval "$r/hawkes_data" hawkes '{"model":"hawkes","train":{"optimizer":"lbfgs"}}' \
-    "$r/hawkes_train.jsonl" "" "$r/hawkes_test.jsonl" --time-scale none
+    "$r/hawkes.train.json" "" "$r/hawkes.test.json" --time-scale none
   train_eval "$r/hawkes_data" nhp "$CFG/recovery_nhp.json" \
-    "$r/hawkes_train.jsonl" "$r/hawkes_dev.jsonl" "$r/hawkes_test.jsonl" --time-scale none
+    "$r/hawkes.train.json" "$r/hawkes.dev.json" "$r/hawkes.test.json" --time-scale none
 
-  echo "== recovery: data from a neural Hawkes process (NHP fitted to self-correcting data)"
-  # A randomly initialised NHP is close to a Poisson process; to get a generator with dynamics a
-  # Hawkes process cannot express, fit an NHP to a self-correcting (regular, inhibiting) process.
-  local sc='{"model":"self_correcting","mu":[0.5,0.8,0.3],"alpha":[[1.0,0.3,0.2],[0.2,1.2,0.3],[0.4,0.2,0.8]]}'
-  "$TPP" simulate -q --config "$sc" --num-types 3 --n-seq 200 --horizon 50 --seed 21 -o "$r/sc_train.jsonl"
-  train_eval "$r/nhp_data" generator "$CFG/recovery_generator.json" \
-    "$r/sc_train.jsonl" "" "$r/sc_train.jsonl" --time-scale none
-  for part in train:300:31 dev:60:32 test:200:33; do
-    IFS=: read -r name n seed <<< "$part"
-    timed "$r/nhp_data/simulate.$name" "$TPP" simulate -q --threads "$THREADS" --model-file "$r/nhp_data/generator.tpp" \
-      --n-seq "$n" --horizon 50 --seed "$seed" -o "$r/nhp_$name.jsonl"
-  done
+  echo "== recovery: data from a neural Hawkes process"
+  # A randomly initialised NHP is close to a Poisson process. To get an NHP generator with dynamics
+  # a Hawkes process cannot express, fit one to data from Mei & Eisner's D-SM-MPP with strong
+  # inhibition; that fitted NHP is the generator.
+  local inh='{"model":"inhibition","mu":[0.8,0.6,0.7],"alpha":[[0.6,-2.0,0.3],[-2.0,0.5,-1.0],[0.4,-1.5,-2.0]],"delta":[[1.0,0.5,1.0],[0.5,1.0,1.0],[1.0,1.0,0.5]]}'
+  "$TPP" simulate -q --config "$inh" --num-types 3 --n-seq 200 --horizon 50 --seed 21 -o "$r/inhibition.jsonl"
+  $TOOLS to-easytpp "$r/inhibition.jsonl" "$r/inhibition.json" --num-types 3
+  echo "-- $r/nhp_data/generator: train"
+  timed "$r/nhp_data/generator.train" "$TPP" train -q --json --threads "$THREADS" --time-scale none \
+    --config "$CFG/recovery_generator.json" --train "$r/inhibition.json" -o "$r/nhp_data/generator.tpp" \
+    > "$r/nhp_data/generator.train.jsonl"
+  simulate_parts "$r/nhp" 30 --model-file "$r/nhp_data/generator.tpp"
   timed "$r/nhp_data/truth.eval" "$TPP" evaluate --json --threads "$THREADS" --model "$r/nhp_data/generator.tpp" \
-    --data "$r/nhp_test.jsonl" > "$r/nhp_data/truth.eval.json"
+    --data "$r/nhp.test.json" > "$r/nhp_data/truth.eval.json"
   train_eval "$r/nhp_data" hawkes '{"model":"hawkes","train":{"optimizer":"lbfgs"}}' \
-    "$r/nhp_train.jsonl" "" "$r/nhp_test.jsonl" --time-scale none
+    "$r/nhp.train.json" "" "$r/nhp.test.json" --time-scale none
   train_eval "$r/nhp_data" nhp "$CFG/recovery_nhp.json" \
-    "$r/nhp_train.jsonl" "$r/nhp_dev.jsonl" "$r/nhp_test.jsonl" --time-scale none
+    "$r/nhp.train.json" "$r/nhp.dev.json" "$r/nhp.test.json" --time-scale none
 }
 
-# anhp_synthetic: the generator's log-likelihood is in the pickles (see docs/experiments.md).
+# anhp_synthetic: the pickles carry the generator's log-likelihood (see docs/experiments.md). They
+# are read as EasyTPP JSON so the window is [0, last event], the window of that log_lik.
 run_anhp() {
   local a=$OUT/anhp
   mkdir -p "$a/data"
+  local s m
   for s in train dev test; do
-    python3 tools/gatech_to_jsonl.py "$DATA/anhp_synthetic/$s.pkl" --out "$a/data/$s"
+    python3 tools/gatech_to_jsonl.py "$DATA/anhp_synthetic/$s.pkl" --out "$a/data/$s"   # truth.json
+    $TOOLS to-easytpp "$DATA/anhp_synthetic/$s.pkl" "$a/data/$s.json"
   done
   for m in poisson hawkes; do
     train_eval "$a" "$m" "{\"model\":\"$m\",\"train\":{\"optimizer\":\"lbfgs\"}}" \
-      "$a/data/train.jsonl" "" "$a/data/test.jsonl" --time-scale none --schema "$a/data/train.schema.json"
+      "$a/data/train.json" "" "$a/data/test.json" --time-scale none
   done
   for m in $MODELS; do
     $TOOLS merge "$CFG/$m.json" "$CFG/anhp.json" "$m" > "$a/$m.config.json"
-    train_eval "$a" "$m" "$a/$m.config.json" "$a/data/train.jsonl" "$a/data/dev.jsonl" "$a/data/test.jsonl" \
-      --time-scale none --schema "$a/data/train.schema.json"
+    train_eval "$a" "$m" "$a/$m.config.json" "$a/data/train.json" "$a/data/dev.json" "$a/data/test.json" \
+      --time-scale none
   done
 }
 

@@ -10,6 +10,13 @@
       Print BASE deep-merged with OVERRIDES["*"] then OVERRIDES[MODEL] (a missing file is empty).
   exptools.py with-train CONFIG_JSON TRAIN_JSON
       Print the inline config with its "train" object replaced.
+  exptools.py to-jsonl TIME OUT.jsonl --num-types K --schema-out S.json
+      RMTPP pair -> event-log JSONL in which each sequence's first event is a stimulus of type
+      "first-<k>": it conditions the history and opens the window but is never scored (a sequence
+      read without a window starts at its first event, where any model could put unbounded density).
+  exptools.py to-easytpp IN OUT.json [--split KEY]
+      A Gatech pickle (IN.pkl) or a `tpp simulate` JSONL (IN.jsonl, window from 0) -> EasyTPP JSON
+      whose first gap starts at 0, so the window is [0, last event] as in the generator's log_lik.
   exptools.py collect OUT
       Markdown tables from the `evaluate --json`, `train --json` and timing files under OUT.
 """
@@ -106,6 +113,64 @@ def with_train(a):
     cfg = json.loads(a.config)
     cfg["train"] = json.loads(a.train)
     print(json.dumps(cfg))
+
+
+# ---------------------------------------------------------------------------------- conversions
+def to_jsonl(a):
+    time_file = a.time_file
+    event_file = os.path.join(os.path.dirname(time_file), os.path.basename(time_file).replace("time", "event", 1))
+    times, events = read_lines(time_file), read_lines(event_file)
+    if len(times) != len(events):
+        fail("%s and %s differ in length" % (time_file, event_file))
+    with open(a.out, "w") as f:
+        for n, (ts, ks) in enumerate(zip(times, events)):
+            if len(ts) != len(ks):
+                fail("%s:%d: %d times but %d events" % (time_file, n + 1, len(ts), len(ks)))
+            for i, (t, k) in enumerate(zip(ts, ks)):
+                k = int(k) - 1
+                if not 0 <= k < a.num_types:
+                    fail("%s:%d: type %d outside [1, %d]" % (event_file, n + 1, k + 1, a.num_types))
+                row = {"user": n, "time": float(t), "type": ("first-%d" % k) if i == 0 else str(k)}
+                if i == 0:
+                    row["stimulus"] = True
+                f.write(json.dumps(row) + "\n")
+    if a.schema_out:
+        with open(a.schema_out, "w") as f:
+            json.dump({"action_names": [str(k) for k in range(a.num_types)],
+                       "stimulus_names": ["first-%d" % k for k in range(a.num_types)]}, f)
+            f.write("\n")
+
+
+def to_easytpp(a):
+    if a.input.endswith(".pkl"):
+        import pickle
+        with open(a.input, "rb") as f:
+            data = pickle.load(f, encoding="latin-1")
+        key = a.split or next(k for k in ("train", "dev", "test") if k in data)
+        seqs = [[{"time_since_start": float(e["time_since_start"]),
+                  "time_since_last_event": float(e["time_since_last_event"]),
+                  "type_event": int(e["type_event"])} for e in s] for s in data[key]]
+        dim = int(data["dim_process"])
+    else:
+        users, dim = {}, 0
+        with open(a.input) as f:
+            for line in f:
+                if line.strip():
+                    r = json.loads(line)
+                    users.setdefault(r["user"], []).append((float(r["time"]), int(r["type"])))
+                    dim = max(dim, int(r["type"]) + 1)
+        dim = max(dim, a.num_types or 0)
+        seqs = []
+        for evs in users.values():
+            prev, seq = 0.0, []
+            for t, k in evs:
+                seq.append({"time_since_start": t, "time_since_last_event": t - prev, "type_event": k})
+                prev = t
+            seqs.append(seq)
+    with open(a.out, "w") as f:
+        json.dump({"dim_process": dim, "data": seqs}, f)
+    sys.stdout.write("%s: %d sequences, %d events, %d types -> %s\n"
+                     % (a.input, len(seqs), sum(len(s) for s in seqs), dim, a.out))
 
 
 # -------------------------------------------------------------------------------------- collect
@@ -266,6 +331,18 @@ def main(argv=None):
     s.add_argument("config")
     s.add_argument("train")
     s.set_defaults(fn=with_train)
+    s = sub.add_parser("to-jsonl")
+    s.add_argument("time_file")
+    s.add_argument("out")
+    s.add_argument("--num-types", type=int, required=True)
+    s.add_argument("--schema-out")
+    s.set_defaults(fn=to_jsonl)
+    s = sub.add_parser("to-easytpp")
+    s.add_argument("input")
+    s.add_argument("out")
+    s.add_argument("--split")
+    s.add_argument("--num-types", type=int)
+    s.set_defaults(fn=to_easytpp)
     s = sub.add_parser("collect")
     s.add_argument("out")
     s.set_defaults(fn=collect)
