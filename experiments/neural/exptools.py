@@ -238,20 +238,35 @@ def row_for(out, tim, d, m):
     return {"ev": ev, "summary": summ, "ll": ll_file_units(ev, summ), "train_s": tt, "eval_s": te}
 
 
-def metrics_table(out, tim, d, models, extra_cols=None):
-    lines = ["| model | LL/event | RMSE | accuracy | top-5 | unconverged | epochs (best) | train s | eval s |",
-             "|---|---|---|---|---|---|---|---|---|"]
+def prediction_cells(ev):
+    """RMSE, accuracy, top-5; predictions of unconverged intervals (a next-event distribution with
+    mass at infinity) carry an unbounded expected time and NaN type probabilities, so the metrics
+    are shown as invalid there."""
+    if "timed_out" in ev:
+        return ["timeout"] * 3
+    n_bad, n = ev.get("num_unconverged", 0), ev.get("num_targets", 0)
+    if n_bad:
+        tag = "invalid (%d/%d unconverged)" % (n_bad, n)
+        return [tag, tag, tag]
+    return [fmt(ev.get("time_rmse")), fmt(ev.get("type_accuracy")), fmt(ev.get("top_k_accuracy"))]
+
+
+def secs(x):
+    return fmt(x, 1) if x is not None else "-"
+
+
+def metrics_table(out, tim, d, models):
+    lines = ["| model | LL/event | RMSE | accuracy | top-5 | epochs (best) | train s | eval s |",
+             "|---|---|---|---|---|---|---|---|"]
     for m in models:
         r = row_for(out, tim, d, m)
         if r is None:
             continue
         ev, s = r["ev"], r["summary"] or {}
         epochs = "%s (%s)" % (s.get("epochs", "-"), s.get("best_epoch", "-"))
-        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            m, fmt(r["ll"]), fmt(ev.get("time_rmse")), fmt(ev.get("type_accuracy")),
-            fmt(ev.get("top_k_accuracy")), ev.get("num_unconverged", "-"), epochs,
-            fmt(r["train_s"], 1) if r["train_s"] is not None else "-",
-            fmt(r["eval_s"], 1) if r["eval_s"] is not None else "-"))
+        ll = "timeout" if "timed_out" in ev else fmt(r["ll"])
+        lines.append("| %s | %s | %s | %s | %s | %s |" % (
+            m, ll, " | ".join(prediction_cells(ev)), epochs, secs(r["train_s"]), secs(r["eval_s"])))
     return lines
 
 
@@ -277,12 +292,19 @@ def collect(a):
             if truth is None:
                 continue
             t = truth["log_likelihood_per_event"]
-            doc += ["### %s" % title, "", "| model | held-out LL/event | minus truth |", "|---|---|---|",
-                    "| truth (generator) | %s | 0 |" % fmt(t, 4)]
+            tt = tim.get(os.path.relpath(os.path.join(d, "truth"), start=os.getcwd()) + ".eval")
+            doc += ["### %s" % title, "",
+                    "| model | held-out LL/event | minus truth | RMSE | accuracy | train s | eval s |",
+                    "|---|---|---|---|---|---|---|",
+                    "| truth (generator) | %s | 0 | %s | %s | - | %s |" % (
+                        fmt(t, 4), fmt(truth.get("time_rmse")), fmt(truth.get("type_accuracy")), secs(tt))]
             for m in ("hawkes", "nhp"):
                 rr = row_for(out, tim, d, m)
-                if rr is not None and rr["ll"] is not None:
-                    doc.append("| %s | %s | %s |" % (m, fmt(rr["ll"], 4), fmt(rr["ll"] - t, 4)))
+                if rr is not None and rr["ll"] is not None and "timed_out" not in rr["ev"]:
+                    cells = prediction_cells(rr["ev"])
+                    doc.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+                        m, fmt(rr["ll"], 4), fmt(rr["ll"] - t, 4), cells[0], cells[1],
+                        secs(rr["train_s"]), secs(rr["eval_s"])))
             doc.append("")
     an = os.path.join(out, "anhp")
     if os.path.isdir(an):
@@ -300,12 +322,13 @@ def collect(a):
             if rr is None:
                 continue
             ev = rr["ev"]
+            if "timed_out" in ev:
+                doc.append("| %s | timeout | | | | | %s | %s |" % (m, secs(rr["train_s"]), secs(rr["eval_s"])))
+                continue
             gap = rr["ll"] - true_ll if (true_ll is not None and rr["ll"] is not None) else None
-            doc.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                m, fmt(rr["ll"], 4), fmt(gap, 4), fmt(ev.get("time_rmse")), fmt(ev.get("type_accuracy")),
-                fmt(ev.get("top_k_accuracy")),
-                fmt(rr["train_s"], 1) if rr["train_s"] is not None else "-",
-                fmt(rr["eval_s"], 1) if rr["eval_s"] is not None else "-"))
+            doc.append("| %s | %s | %s | %s | %s | %s |" % (
+                m, fmt(rr["ll"], 4), fmt(gap, 4), " | ".join(prediction_cells(ev)),
+                secs(rr["train_s"]), secs(rr["eval_s"])))
         doc.append("")
     print("\n".join(doc))
 
