@@ -17,6 +17,10 @@
   exptools.py to-easytpp IN OUT.json [--split KEY]
       A Gatech pickle (IN.pkl) or a `tpp simulate` JSONL (IN.jsonl, window from 0) -> EasyTPP JSON
       whose first gap starts at 0, so the window is [0, last event] as in the generator's log_lik.
+  exptools.py scale DATA [--per-type K]
+      Events per unit time of DATA (JSONL with windows from the first event, or EasyTPP JSON with
+      windows from 0), i.e. the factor `tpp train --time-scale auto` picks; divided by K with
+      --per-type (one event per unit *per type*, the scale SAHP needs, see docs/experiments.md).
   exptools.py collect OUT
       Markdown tables from the `evaluate --json`, `train --json` and timing files under OUT.
 """
@@ -171,6 +175,26 @@ def to_easytpp(a):
         json.dump({"dim_process": dim, "data": seqs}, f)
     sys.stdout.write("%s: %d sequences, %d events, %d types -> %s\n"
                      % (a.input, len(seqs), sum(len(s) for s in seqs), dim, a.out))
+
+
+def scale(a):
+    actions, span = 0, 0.0
+    if a.data.endswith(".json"):
+        with open(a.data) as f:
+            d = json.load(f)
+        for seq in d["data"]:
+            actions += len(seq)
+            span += seq[-1]["time_since_start"] - (seq[0]["time_since_start"] - seq[0]["time_since_last_event"])
+    else:
+        users = {}
+        with open(a.data) as f:
+            for line in f:
+                if line.strip():
+                    r = json.loads(line)
+                    users.setdefault(r["user"], []).append(float(r["time"]))
+                    actions += 0 if r.get("stimulus") else 1
+        span = sum(max(t) - min(t) for t in users.values())
+    print(repr(actions / span / (a.per_type or 1)))
 
 
 # -------------------------------------------------------------------------------------- collect
@@ -366,6 +390,10 @@ def main(argv=None):
     s.add_argument("--split")
     s.add_argument("--num-types", type=int)
     s.set_defaults(fn=to_easytpp)
+    s = sub.add_parser("scale")
+    s.add_argument("data")
+    s.add_argument("--per-type", type=int)
+    s.set_defaults(fn=scale)
     s = sub.add_parser("collect")
     s.add_argument("out")
     s.set_defaults(fn=collect)
