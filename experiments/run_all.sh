@@ -57,7 +57,7 @@ train_eval() {
     echo "{\"timed_out\": $EVAL_TIMEOUT}" > "$dir/$name.eval.json"
   fi
   tail -n 1 "$dir/$name.train.jsonl" | cut -c1-160
-  grep -E '"(log_likelihood_per_event|time_rmse|type_accuracy|num_unconverged)"' "$dir/$name.eval.json" | tr -d ' \n'; echo
+  { grep -E '"(log_likelihood_per_event|time_rmse|type_accuracy|num_unconverged|timed_out)"' "$dir/$name.eval.json" || true; } | tr -d ' \n'; echo
 }
 
 prepare_real() {
