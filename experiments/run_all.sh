@@ -47,8 +47,12 @@ train_eval() {
   mkdir -p "$dir"
   rm -f "$dir/$name.tpp.ckpt"
   echo "-- $dir/$name: train"
-  timed "$dir/$name.train" "$TPP" train -q --json --threads "$THREADS" --config "$config" \
-    --train "$train" ${dev:+--dev "$dev"} -o "$dir/$name.tpp" "$@" > "$dir/$name.train.jsonl"
+  if ! timed "$dir/$name.train" "$TPP" train -q --json --threads "$THREADS" --config "$config" \
+    --train "$train" ${dev:+--dev "$dev"} -o "$dir/$name.tpp" "$@" > "$dir/$name.train.jsonl"; then
+    echo "!! $dir/$name: training failed (killed or error), see above; going on"
+    echo '{"failed": "train"}' > "$dir/$name.eval.json"
+    return 0
+  fi
   echo "-- $dir/$name: evaluate"
   # Prediction of a defective next-event distribution (a model that may never fire again) drives
   # the quadrature to its limits for the whole batch; bound the wall clock and record it.

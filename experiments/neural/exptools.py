@@ -266,6 +266,8 @@ def prediction_cells(ev):
     """RMSE, accuracy, top-5; predictions of unconverged intervals (a next-event distribution with
     mass at infinity) carry an unbounded expected time and NaN type probabilities, so the metrics
     are shown as invalid there."""
+    if "failed" in ev:
+        return ["failed"] * 3
     if "timed_out" in ev:
         return ["timeout"] * 3
     n_bad, n = ev.get("num_unconverged", 0), ev.get("num_targets", 0)
@@ -288,7 +290,7 @@ def metrics_table(out, tim, d, models):
             continue
         ev, s = r["ev"], r["summary"] or {}
         epochs = "%s (%s)" % (s.get("epochs", "-"), s.get("best_epoch", "-"))
-        ll = "timeout" if "timed_out" in ev else fmt(r["ll"])
+        ll = "failed" if "failed" in ev else "timeout" if "timed_out" in ev else fmt(r["ll"])
         lines.append("| %s | %s | %s | %s | %s | %s |" % (
             m, ll, " | ".join(prediction_cells(ev)), epochs, secs(r["train_s"]), secs(r["eval_s"])))
     return lines
@@ -346,8 +348,8 @@ def collect(a):
             if rr is None:
                 continue
             ev = rr["ev"]
-            if "timed_out" in ev:
-                doc.append("| %s | timeout | | | | | %s | %s |" % (m, secs(rr["train_s"]), secs(rr["eval_s"])))
+            if "timed_out" in ev or "failed" in ev:
+                doc.append("| %s | timeout/failed | | | | | %s | %s |" % (m, secs(rr["train_s"]), secs(rr["eval_s"])))
                 continue
             gap = rr["ll"] - true_ll if (true_ll is not None and rr["ll"] is not None) else None
             doc.append("| %s | %s | %s | %s | %s | %s |" % (
