@@ -39,7 +39,7 @@ bench: build
 	bash bench/run.sh $(BUILD)
 
 experiments: build
-	bash experiments/run_all.sh $(BUILD)
+	bash experiments/run_all.sh $(TPP)
 
 # GPU build against the LibTorch bundled with a CUDA PyTorch installation.
 gpu:
