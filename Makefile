@@ -40,6 +40,7 @@ bench: build
 
 experiments: build
 	bash experiments/run_all.sh $(TPP)
+	bash experiments/expert_synthetic/run.sh $(TPP) all
 
 # GPU build against the LibTorch bundled with a CUDA PyTorch installation.
 gpu:
