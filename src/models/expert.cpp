@@ -187,8 +187,7 @@ torch::Tensor ExpertImpl::intensity(const History& history, const torch::Tensor&
 
 torch::Tensor ExpertImpl::intensity_upper_bound(const History& history, const torch::Tensor& window) {
   // Each pre-activation is linear in the elapsed time, so each λ_k peaks at an end of the window.
-  auto ends = torch::stack({torch::zeros_like(window), window}, -1);
-  return std::get<0>(intensity(history, ends).max(2)).sum(-1);
+  return upper_bound_at_window_ends(*this, history, window);
 }
 
 torch::Tensor ExpertImpl::predicted_gap(const History& history) {

@@ -132,9 +132,13 @@ torch::Tensor ThpImpl::intensity(const History& history, const torch::Tensor& el
   return scaled_softplus(pre, config_.beta);
 }
 
-torch::Tensor ThpImpl::intensity_upper_bound(const History& history, const torch::Tensor& window) {
+torch::Tensor upper_bound_at_window_ends(Model& model, const History& history, const torch::Tensor& window) {
   auto ends = torch::stack({torch::zeros_like(window), window}, -1);  // [B, L+1, 2]
-  return std::get<0>(intensity(history, ends).max(2)).sum(-1);
+  return std::get<0>(model.intensity(history, ends).max(2)).sum(-1);
+}
+
+torch::Tensor ThpImpl::intensity_upper_bound(const History& history, const torch::Tensor& window) {
+  return upper_bound_at_window_ends(*this, history, window);
 }
 
 torch::Tensor ThpImpl::type_logits(const History& history) { return type_head_->forward(history.hidden); }

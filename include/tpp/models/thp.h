@@ -66,6 +66,10 @@ TORCH_MODULE(ThpLayer);
 // 10000^{-2⌊d/2⌋/D}, sine on even d, cosine on odd d.
 torch::Tensor thp_temporal_encoding(const torch::Tensor& time, int d_model);
 
+// A bound for a model whose every λ_k is monotone in the elapsed time on each interval (THP's and
+// ExPERT's linear pre-activation under a softplus): Σ_k max(λ_k(0), λ_k(window)).
+torch::Tensor upper_bound_at_window_ends(Model& model, const History& history, const torch::Tensor& window);
+
 // THP's auxiliary loss over the actions of each sequence: λ_type·CE(type logits) +
 // λ_time·(gap − predicted gap)², from heads for interval i (predicting event i): logits
 // [B, L+1, K], predicted gap [B, L+1]. Stimuli never enter it. -> [B].
