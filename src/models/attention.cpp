@@ -1,7 +1,9 @@
 #include "tpp/models/attention.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace tpp {
 
@@ -23,6 +25,24 @@ torch::Tensor masked_attention(const torch::Tensor& q, const torch::Tensor& k, c
   const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
   auto scores = torch::matmul(q, k.transpose(-2, -1)) * inv_sqrt_d;
   return torch::matmul(masked_softmax(scores, allowed, null_slot), v);
+}
+
+torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, int64_t diagonal,
+                               bool null_slot, int64_t max_scores) {
+  const int64_t Lq = q.size(-2), Lk = k.size(-2);
+  const int64_t rows = std::max<int64_t>(1, q.numel() / std::max<int64_t>(1, q.size(-1)) / std::max<int64_t>(1, Lq));
+  const int64_t block = std::clamp<int64_t>(max_scores / std::max<int64_t>(1, rows * Lk), 1, std::max<int64_t>(1, Lq));
+  auto options = torch::TensorOptions().dtype(torch::kBool).device(q.device());
+  std::vector<torch::Tensor> blocks;
+  for (int64_t r0 = 0; r0 < Lq; r0 += block) {
+    const int64_t r1 = std::min(Lq, r0 + block);
+    // Query r sees keys p <= r + diagonal, so the block needs keys [0, r1 + diagonal] only.
+    const int64_t keys = std::clamp<int64_t>(r1 + diagonal, 1, Lk);
+    auto allowed = torch::ones({r1 - r0, keys}, options).tril(r0 + diagonal);
+    blocks.push_back(masked_attention(q.slice(-2, r0, r1), k.slice(-2, 0, keys), v.slice(-2, 0, keys), allowed,
+                                      null_slot));
+  }
+  return blocks.size() == 1 ? blocks.front() : torch::cat(blocks, -2);
 }
 
 torch::Tensor split_heads(const torch::Tensor& x, int64_t heads) {

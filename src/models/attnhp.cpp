@@ -1,5 +1,7 @@
 #include "tpp/models/attnhp.h"
 
+#include <algorithm>
+
 #include "tpp/core/error.h"
 #include "tpp/core/numerics.h"
 #include "tpp/models/attention.h"
@@ -78,9 +80,6 @@ History AttnhpImpl::encode(const Batch& batch) {
   auto types = torch::cat({bos, batch.type}, 1);
   auto time_features = time_embedding(history.start);  // [B, L+1, d_time]
   auto x = type_embedding_->forward(types);            // [[k_p, t_p]]^(0)
-  // An event's representation attends to strictly earlier events (plus the null slot), i.e. its
-  // own history; padding comes after every real position and is never attended to by one.
-  auto earlier = torch::ones({L + 1, L + 1}, batch.mask.options()).tril(-1);
   std::vector<torch::Tensor> keys, values;
   for (auto& layer : layers_) {
     auto input = torch::cat({time_features, x}, -1);
@@ -88,8 +87,10 @@ History AttnhpImpl::encode(const Batch& batch) {
     keys.push_back(k);
     values.push_back(v);
     auto q = layer.query->forward(input);
-    auto attended = masked_attention(split_heads(q, config_.heads), split_heads(k, config_.heads),
-                                     split_heads(v, config_.heads), earlier, /*null_slot=*/true);
+    // An event's representation attends to strictly earlier events (plus the null slot), i.e. its
+    // own history; padding comes after every real position and is never attended to by one.
+    auto attended = causal_attention(split_heads(q, config_.heads), split_heads(k, config_.heads),
+                                     split_heads(v, config_.heads), /*diagonal=*/-1, /*null_slot=*/true, attention_budget_);
     x = x + layer_update(layer, merge_heads(attended));
   }
   history.parts["keys"] = torch::stack(keys, 2);
@@ -100,22 +101,35 @@ History AttnhpImpl::encode(const Batch& batch) {
 
 torch::Tensor AttnhpImpl::state_at(const History& history, const torch::Tensor& elapsed) {
   const int64_t B = elapsed.size(0), I = elapsed.size(1), S = elapsed.size(2), D = config_.d_model;
-  auto time_features = time_embedding(history.start.unsqueeze(-1) + elapsed).reshape({B, I * S, -1});
-  auto y = query_seed_.expand({B, I * S, D});
-  // A query in interval i sees positions 0..i (BOS and events < i): rows repeat per query time.
-  auto allowed = torch::ones({I, I}, history.batch.mask.options()).tril().repeat_interleave(S, 0);  // [I·S, I]
+  // Every query time attends over its interval's history, so all at once is a [B, heads, I·S, I]
+  // score tensor: tens of GB for a batch of long sequences (Stack Overflow users reach 736 events).
+  // Blocks of intervals [i0, i1) attend only to keys 0..i1-1, which bounds each block's scores to
+  // `attention_budget_` elements and halves the total work; rows are independent, so blocking changes nothing.
+  const int64_t per_interval = std::max<int64_t>(1, B * config_.heads * S * I);
+  const int64_t block = std::clamp<int64_t>(attention_budget_ / per_interval, 1, std::max<int64_t>(1, I));
   const auto& keys = history.parts.at("keys");
   const auto& values = history.parts.at("values");
-  for (size_t l = 0; l < layers_.size(); ++l) {
-    Layer& layer = layers_[l];
-    auto q = layer.query->forward(torch::cat({time_features, y}, -1));
-    auto attended = masked_attention(split_heads(q, config_.heads),
-                                     split_heads(keys.select(2, static_cast<int64_t>(l)), config_.heads),
-                                     split_heads(values.select(2, static_cast<int64_t>(l)), config_.heads), allowed,
-                                     /*null_slot=*/true);
-    y = y + layer_update(layer, merge_heads(attended));
+  std::vector<torch::Tensor> blocks;
+  for (int64_t i0 = 0; i0 < I; i0 += block) {
+    const int64_t i1 = std::min(I, i0 + block), n = i1 - i0;
+    auto start = history.start.slice(1, i0, i1).unsqueeze(-1);
+    auto time_features = time_embedding(start + elapsed.slice(1, i0, i1)).reshape({B, n * S, -1});
+    auto y = query_seed_.expand({B, n * S, D});
+    // A query in interval i sees positions 0..i (BOS and events < i): rows repeat per query time.
+    auto allowed = torch::ones({n, i1}, history.batch.mask.options()).tril(i0).repeat_interleave(S, 0);  // [n·S, i1]
+    for (size_t l = 0; l < layers_.size(); ++l) {
+      Layer& layer = layers_[l];
+      const auto level = static_cast<int64_t>(l);
+      auto q = layer.query->forward(torch::cat({time_features, y}, -1));
+      auto attended = masked_attention(split_heads(q, config_.heads),
+                                       split_heads(keys.select(2, level).slice(1, 0, i1), config_.heads),
+                                       split_heads(values.select(2, level).slice(1, 0, i1), config_.heads), allowed,
+                                       /*null_slot=*/true);
+      y = y + layer_update(layer, merge_heads(attended));
+    }
+    blocks.push_back(y.reshape({B, n, S, D}));
   }
-  return y.reshape({B, I, S, D});
+  return blocks.size() == 1 ? blocks.front() : torch::cat(blocks, 1);
 }
 
 torch::Tensor AttnhpImpl::intensity(const History& history, const torch::Tensor& elapsed) {

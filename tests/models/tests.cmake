@@ -5,6 +5,7 @@ list(APPEND TPP_TESTS
   tests/models/self_correcting_test.cpp
   tests/models/rmtpp_thp_test.cpp
   tests/models/neural_test.cpp
+  tests/models/attention_test.cpp
   tests/models/expert_test.cpp
   tests/models/nhp_test.cpp
 )

@@ -13,6 +13,12 @@ namespace tpp {
 torch::Tensor masked_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                const torch::Tensor& allowed, bool null_slot = false);
 
+// masked_attention where query r sees keys p <= r + diagonal (diagonal -1: strictly earlier), computed
+// in blocks of query rows whose score tensors hold at most `max_scores` elements, each block over the
+// keys it can see; for long sequences in large batches the full [..., Lq, Lk] scores would not fit.
+torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, int64_t diagonal,
+                               bool null_slot, int64_t max_scores = int64_t{1} << 24);
+
 // softmax(scores) over the last dimension restricted to `allowed` (broadcastable), with the same
 // null-slot rule as masked_attention; weights of masked keys are exactly 0.
 torch::Tensor masked_softmax(const torch::Tensor& scores, const torch::Tensor& allowed, bool null_slot = false);

@@ -2,6 +2,8 @@
 // Attentive Neural Hawkes Process (Yang, Mei & Eisner 2022): continuous-time attention. The state at
 // any time t is built by layers of attention whose query depends on the time embedding [[t]], over
 // the layered representations of the events before t; λ_k(t) = s_k·softplus(w_k·y(t)/s_k + b_k/s_k).
+#include <algorithm>
+
 #include "tpp/models/model.h"
 
 namespace tpp {
@@ -36,6 +38,9 @@ class AttnhpImpl : public Model {
   // The top-layer state y(t) at `elapsed` [B, L+1, S] after each interval's start: [B, L+1, S, d_model].
   torch::Tensor state_at(const History& history, const torch::Tensor& elapsed);
   torch::Tensor scale() const;  // s_k [K]
+  // Largest attention score tensor (elements) computed at once; longer histories go in blocks of
+  // query rows. Results do not depend on it (tests shrink it to force many blocks).
+  void set_attention_budget(int64_t elements) { attention_budget_ = std::max<int64_t>(1, elements); }
   int bos_type() const { return config_.num_types + config_.num_stimulus_types; }
 
  private:
@@ -53,6 +58,7 @@ class AttnhpImpl : public Model {
   torch::nn::Dropout dropout_{nullptr};
   torch::nn::Linear readout_{nullptr};            // w_k, b_k
   torch::Tensor raw_scale_;                       // softplus(raw_scale_) = s_k
+  int64_t attention_budget_{int64_t{1} << 24};
 };
 
 }  // namespace tpp
