@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "tpp/core/error.h"
 
@@ -47,11 +48,23 @@ ModelPtr ModelRegistry::create(const nlohmann::json& config, const Schema& schem
     for (const auto& [key, _] : factories_) known += (known.empty() ? "" : ", ") + key;
     throw Error("model config: unknown model \"" + name + "\" (known: " + known + ")");
   }
+  ModelPtr model;
   try {
-    return it->second(config, schema);
+    model = it->second(config, schema);
   } catch (const nlohmann::json::exception& e) {
     throw Error("model config for \"" + name + "\": " + e.what());
   }
+  // A misspelt setting would otherwise be ignored silently and the default trained instead. The
+  // model's own config lists every setting it reads; "train" belongs to the trainer.
+  const nlohmann::json accepted = model->config();
+  for (const auto& item : config.items()) {
+    if (item.key() == "model" || item.key() == "train" || accepted.contains(item.key())) continue;
+    std::string known;
+    for (const auto& a : accepted.items())
+      if (a.key() != "model") known += (known.empty() ? "" : ", ") + a.key();
+    throw Error("model config for \"" + name + "\": unknown field \"" + item.key() + "\" (known: " + known + ")");
+  }
+  return model;
 }
 
 std::vector<std::string> ModelRegistry::names() const {
@@ -79,6 +92,27 @@ void save_model(const std::string& path, const ModelPtr& model, const Schema& sc
   if (ec) throw Error(path + ": cannot write model: " + ec.message());
 }
 
+namespace {
+
+// The dtype of the first tensor stored for `module` (parameters before buffers, then children in
+// order, as Module::save writes them); nullopt for a module without tensors.
+std::optional<torch::Dtype> saved_dtype(torch::nn::Module& module, torch::serialize::InputArchive& archive) {
+  for (const auto& group : {module.named_parameters(false), module.named_buffers(false)}) {
+    for (const auto& item : group) {
+      torch::Tensor stored;
+      if (archive.try_read(item.key(), stored) && stored.defined()) return stored.scalar_type();
+    }
+  }
+  for (const auto& child : module.named_children()) {
+    torch::serialize::InputArchive sub;
+    if (!archive.try_read(child.key(), sub)) continue;
+    if (auto found = saved_dtype(*child.value(), sub)) return found;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 SavedModel load_model(const std::string& path, const Context& ctx) {
   if (!std::filesystem::exists(path)) throw Error(path + ": no such model file");
   torch::serialize::InputArchive archive;
@@ -97,8 +131,10 @@ SavedModel load_model(const std::string& path, const Context& ctx) {
     throw Error(path + ": corrupt model metadata: " + e.what());
   }
   out.model = ModelRegistry::instance().create(out.config, out.schema);
-  out.model->to(ctx.dtype);
   try {
+    // Module::load replaces each tensor's storage in place, which needs the saved dtype; the
+    // requested one is applied afterwards, so a float64 model evaluates in float32 and back.
+    if (auto saved = saved_dtype(*out.model, archive)) out.model->to(*saved);
     out.model->load(archive);
   } catch (const c10::Error& e) {
     throw Error(path + ": parameters do not match the model config: " + e.what_without_backtrace());

@@ -238,6 +238,31 @@ TEST_P(NeuralModelTest, ConfigRoundTripsAndSavedModelReloadsIdentically) {
   EXPECT_TRUE(torch::equal(model->log_likelihood(batch), loaded.model->log_likelihood(batch)));
 }
 
+TEST_P(NeuralModelTest, SavedModelLoadsInTheOtherPrecision) {
+  Dataset d = stimulus_dataset();
+  auto model = build(d.schema);
+  testing::TempDir dir;
+  save_model(dir.file("m64.tpp"), model, d.schema, TimeScale{});
+  Context single;
+  single.dtype = torch::kFloat32;
+  auto loaded = load_model(dir.file("m64.tpp"), single);
+  loaded.model->eval();
+  for (const auto& p : loaded.model->parameters()) EXPECT_EQ(p.scalar_type(), torch::kFloat32);
+  torch::NoGradGuard no_grad;
+  auto reference = model->log_likelihood(make_batch(d, Context{}));
+  auto in_float32 = loaded.model->log_likelihood(make_batch(d, single)).to(torch::kFloat64);
+  // Parameters rounded to float32 (relative 6e-8) move a log-likelihood of a few nats by ~1e-6.
+  EXPECT_TRUE(torch::allclose(in_float32, reference, 1e-4, 1e-4)) << in_float32 << reference;
+
+  // And back: a float32 file read into float64 gives the float32 model's values exactly widened.
+  save_model(dir.file("m32.tpp"), loaded.model, d.schema, TimeScale{});
+  auto widened = load_model(dir.file("m32.tpp"), Context{});
+  widened.model->eval();
+  for (const auto& p : widened.model->parameters()) EXPECT_EQ(p.scalar_type(), torch::kFloat64);
+  auto in_float64 = widened.model->log_likelihood(make_batch(d, Context{}));
+  EXPECT_TRUE(torch::allclose(in_float64, in_float32, 1e-4, 1e-4)) << in_float64 << in_float32;
+}
+
 TEST_P(NeuralModelTest, AdamStepsImproveLikelihood) {
   Dataset d = stimulus_dataset();
   auto model = build(d.schema);
