@@ -51,6 +51,8 @@ int run_simulate(const SimulateCommandOptions& o) {
   } else {
     nlohmann::json config = o.config.empty() ? nlohmann::json{{"model", o.model}} : read_json_argument(o.config, "model config");
     schema = schema_from_config(config, o.num_types);
+    config.erase("action_names");  // the schema's, read above
+    config.erase("num_types");
     model = ModelRegistry::instance().create(config, schema);
     model->to(ctx.device, ctx.dtype);
   }

@@ -47,4 +47,24 @@ TEST(Registry, UnknownModelNamesTheKnownOnes) {
   }
 }
 
+TEST(Registry, MisspeltSettingIsAnErrorNamingTheKnownOnes) {
+  Schema s;
+  s.num_action_types = 2;
+  for (const std::string& name : ModelRegistry::instance().names()) {
+    // Every model accepts its own config back, and "train" (the trainer's block) beside it.
+    auto model = ModelRegistry::instance().create({{"model", name}}, s);
+    auto own = model->config();
+    own["train"] = {{"epochs", 1}};
+    EXPECT_NO_THROW(ModelRegistry::instance().create(own, s)) << name;
+    try {
+      ModelRegistry::instance().create({{"model", name}, {"hiden", 3}}, s);
+      ADD_FAILURE() << name << " accepted an unknown field";
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("\"hiden\""), std::string::npos) << what;
+      EXPECT_NE(what.find("known:"), std::string::npos) << what;
+    }
+  }
+}
+
 }  // namespace tpp
