@@ -2,9 +2,11 @@
 #include <iostream>
 
 #include "tpp/cli/command.h"
+#include "tpp/core/allocator.h"
 #include "tpp/core/error.h"
 
 int main(int argc, char** argv) {
+  tpp::keep_large_blocks_in_heap();
   CLI::App app{"tpp: marked temporal point processes (simulate, fit, evaluate, predict)"};
   app.require_subcommand(1);
   tpp::CommandAction action;

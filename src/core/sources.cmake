@@ -1,4 +1,5 @@
 list(APPEND TPP_SOURCES
+  src/core/allocator.cpp
   src/core/context.cpp
   src/core/error.cpp
   src/core/numerics.cpp

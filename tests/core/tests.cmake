@@ -1,3 +1,4 @@
 list(APPEND TPP_TESTS
+  tests/core/allocator_test.cpp
   tests/core/numerics_test.cpp
 )
