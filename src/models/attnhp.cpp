@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "tpp/core/error.h"
+#include "tpp/models/config_reader.h"
 #include "tpp/core/numerics.h"
 #include "tpp/models/attention.h"
 #include "tpp/models/registry.h"
@@ -10,21 +10,16 @@
 namespace tpp {
 
 AttnhpConfig AttnhpConfig::from_json(const nlohmann::json& j, const Schema& schema) {
+  ConfigReader read(j, schema, "attnhp");
   AttnhpConfig c;
   c.num_types = schema.num_action_types;
   c.num_stimulus_types = schema.num_stimulus_types;
-  c.d_model = j.value("d_model", c.d_model);
-  c.d_time = j.value("d_time", c.d_time);
-  c.heads = j.value("heads", c.heads);
-  c.layers = j.value("layers", c.layers);
-  c.dropout = j.value("dropout", c.dropout);
-  if (c.num_types < 1) throw Error("attnhp: the schema has no action types");
-  if (c.heads < 1 || c.layers < 1) throw Error("attnhp: \"heads\" and \"layers\" must be positive");
-  if (c.d_model < 1 || c.d_model % c.heads != 0)
-    throw Error("attnhp: \"d_model\" must be positive and divisible by \"heads\", got d_model " +
-                std::to_string(c.d_model) + ", heads " + std::to_string(c.heads));
-  if (c.d_time < 2 || c.d_time % 2 != 0) throw Error("attnhp: \"d_time\" must be even and positive");
-  if (!(c.dropout >= 0.0 && c.dropout < 1.0)) throw Error("attnhp: \"dropout\" must be in [0, 1)");
+  c.heads = read.positive("heads", c.heads);
+  c.d_model = read.width("d_model", c.d_model, c.heads);
+  c.d_time = read.positive("d_time", c.d_time);
+  if (c.d_time % 2 != 0) read.fail("\"d_time\" must be even (sinusoid pairs), got " + std::to_string(c.d_time));
+  c.layers = read.positive("layers", c.layers);
+  c.dropout = read.dropout(c.dropout);
   return c;
 }
 

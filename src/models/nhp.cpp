@@ -1,6 +1,6 @@
 #include "tpp/models/nhp.h"
 
-#include "tpp/core/error.h"
+#include "tpp/models/config_reader.h"
 #include "tpp/core/numerics.h"
 #include "tpp/models/registry.h"
 
@@ -14,12 +14,11 @@ torch::Tensor two_sigmoid_minus_one(const torch::Tensor& x) { return 2 * torch::
 }  // namespace
 
 NhpConfig NhpConfig::from_json(const nlohmann::json& j, const Schema& schema) {
+  ConfigReader read(j, schema, "nhp");
   NhpConfig c;
   c.num_types = schema.num_action_types;
   c.num_stimulus_types = schema.num_stimulus_types;
-  c.hidden_size = j.value("hidden_size", c.hidden_size);
-  if (c.num_types < 1) throw Error("nhp: the schema has no action types");
-  if (c.hidden_size < 1) throw Error("nhp: \"hidden_size\" must be positive, got " + std::to_string(c.hidden_size));
+  c.hidden_size = read.positive("hidden_size", c.hidden_size);
   return c;
 }
 

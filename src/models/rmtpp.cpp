@@ -1,17 +1,11 @@
 #include "tpp/models/rmtpp.h"
 
-#include "tpp/core/error.h"
+#include "tpp/models/config_reader.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {
 
 namespace {
-int positive(const nlohmann::json& j, const char* key, int fallback) {
-  int v = j.value(key, fallback);
-  if (v <= 0) throw Error(std::string("rmtpp: \"") + key + "\" must be positive");
-  return v;
-}
-
 // (e^x − 1)/x, with its series near 0 so neither value nor gradient divides by ~0.
 torch::Tensor expm1_ratio(const torch::Tensor& x) {
   auto small = x.abs() < 1e-3;
@@ -22,17 +16,16 @@ torch::Tensor expm1_ratio(const torch::Tensor& x) {
 }  // namespace
 
 RmtppConfig RmtppConfig::from_json(const nlohmann::json& j, const Schema& schema) {
+  ConfigReader read(j, schema, "rmtpp");
   RmtppConfig c;
   c.num_types = schema.num_action_types;
   c.num_stimulus_types = schema.num_stimulus_types;
-  if (c.num_types <= 0) throw Error("rmtpp: the schema has no action types");
-  c.embed_dim = positive(j, "embed_dim", c.embed_dim);
-  c.hidden = positive(j, "hidden", c.hidden);
-  c.layers = positive(j, "layers", c.layers);
+  c.embed_dim = read.positive("embed_dim", c.embed_dim);
+  c.hidden = read.positive("hidden", c.hidden);
+  c.layers = read.positive("layers", c.layers);
   c.cell = j.value("cell", c.cell);
-  if (c.cell != "gru" && c.cell != "lstm") throw Error("rmtpp: \"cell\" must be \"gru\" or \"lstm\", got \"" + c.cell + "\"");
-  c.dropout = j.value("dropout", c.dropout);
-  if (!(c.dropout >= 0 && c.dropout < 1)) throw Error("rmtpp: \"dropout\" must be in [0, 1)");
+  if (c.cell != "gru" && c.cell != "lstm") read.fail("\"cell\" must be \"gru\" or \"lstm\", got \"" + c.cell + "\"");
+  c.dropout = read.dropout(c.dropout);
   c.w_init = j.value("w_init", c.w_init);
   return c;
 }

@@ -1,26 +1,22 @@
 #include "tpp/models/sahp.h"
 
-#include "tpp/core/error.h"
+#include "tpp/models/config_reader.h"
 #include "tpp/models/attention.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {
 
 SahpConfig SahpConfig::from_json(const nlohmann::json& j, const Schema& schema) {
+  ConfigReader read(j, schema, "sahp");
   SahpConfig c;
   c.num_types = schema.num_action_types;
   c.num_stimulus_types = schema.num_stimulus_types;
-  c.d_model = j.value("d_model", c.d_model);
-  c.heads = j.value("heads", c.heads);
-  c.layers = j.value("layers", c.layers);
-  c.d_ff = j.value("d_ff", c.d_ff);
-  c.dropout = j.value("dropout", c.dropout);
-  if (c.num_types < 1) throw Error("sahp: the schema has no action types");
-  if (c.heads < 1 || c.layers < 1 || c.d_ff < 1) throw Error("sahp: \"heads\", \"layers\" and \"d_ff\" must be positive");
-  if (c.d_model < 2 || c.d_model % 2 != 0 || c.d_model % c.heads != 0)
-    throw Error("sahp: \"d_model\" must be even and divisible by \"heads\", got d_model " + std::to_string(c.d_model) +
-                ", heads " + std::to_string(c.heads));
-  if (!(c.dropout >= 0.0 && c.dropout < 1.0)) throw Error("sahp: \"dropout\" must be in [0, 1)");
+  c.heads = read.positive("heads", c.heads);
+  c.d_model = read.width("d_model", c.d_model, c.heads);
+  if (c.d_model % 2 != 0) read.fail("\"d_model\" must be even (sinusoid pairs), got " + std::to_string(c.d_model));
+  c.layers = read.positive("layers", c.layers);
+  c.d_ff = read.positive("d_ff", c.d_ff);
+  c.dropout = read.dropout(c.dropout);
   return c;
 }
 

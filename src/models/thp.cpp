@@ -2,38 +2,28 @@
 
 #include <cmath>
 
-#include "tpp/core/error.h"
+#include "tpp/models/config_reader.h"
 #include "tpp/core/numerics.h"
 #include "tpp/models/attention.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {
 
-namespace {
-int positive(const nlohmann::json& j, const char* key, int fallback) {
-  int v = j.value(key, fallback);
-  if (v <= 0) throw Error(std::string("thp: \"") + key + "\" must be positive");
-  return v;
-}
-}  // namespace
-
 ThpConfig ThpConfig::from_json(const nlohmann::json& j, const Schema& schema) {
+  ConfigReader read(j, schema, "thp");
   ThpConfig c;
   c.num_types = schema.num_action_types;
   c.num_stimulus_types = schema.num_stimulus_types;
-  if (c.num_types <= 0) throw Error("thp: the schema has no action types");
-  c.d_model = positive(j, "d_model", c.d_model);
-  c.d_ff = positive(j, "d_ff", c.d_ff);
-  c.heads = positive(j, "heads", c.heads);
-  c.layers = positive(j, "layers", c.layers);
-  if (c.d_model % c.heads != 0) throw Error("thp: \"d_model\" must be a multiple of \"heads\"");
-  c.dropout = j.value("dropout", c.dropout);
-  if (!(c.dropout >= 0 && c.dropout < 1)) throw Error("thp: \"dropout\" must be in [0, 1)");
+  c.heads = read.positive("heads", c.heads);
+  c.d_model = read.width("d_model", c.d_model, c.heads);
+  c.d_ff = read.positive("d_ff", c.d_ff);
+  c.layers = read.positive("layers", c.layers);
+  c.dropout = read.dropout(c.dropout);
   c.alpha = j.value("alpha", c.alpha);
   c.beta = j.value("beta", c.beta);
-  if (!(c.beta > 0)) throw Error("thp: \"beta\" must be positive");
+  if (!(c.beta > 0)) read.fail("\"beta\" must be positive");
   c.time_guard = j.value("time_guard", c.time_guard);
-  if (!(c.time_guard > 0)) throw Error("thp: \"time_guard\" must be positive");
+  if (!(c.time_guard > 0)) read.fail("\"time_guard\" must be positive");
   return c;
 }
 
