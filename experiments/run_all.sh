@@ -104,12 +104,6 @@ run_real() {
       # SAHP's intensity never falls below softplus(min GELU) ~ 0.61 per type and model time unit:
       # give it one event per unit per type rather than per unit.
       [ "$m" = sahp ] && extra=(--time-scale "$($TOOLS scale "$train" --per-type $k)")
-      if [ "$ds" = so_badges ] && [ "$m" = attnhp ]; then
-        # attnhp costs O(L^2) per sequence (SO sequences reach 736 events): the first 232 of the
-        # 796 training users, within the time budget.
-        head -n "$(grep -n '"user": 232,' "$train" | head -1 | cut -d: -f1)" "$train" | head -n -1 > "$d/$ds/train-quarter.jsonl"
-        train=$d/$ds/train-quarter.jsonl
-      fi
       train_eval "$OUT/real/$ds" "$m" "$OUT/real/$ds.$m.config.json" "$train" \
         "$d/$ds/dev.jsonl" "$test" --schema "$d/$ds/schema.json" "${extra[@]}"
     done
