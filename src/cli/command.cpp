@@ -28,6 +28,13 @@ void add_common_options(CLI::App& cmd, CommonOptions& o) {
   cmd.add_flag("-q,--quiet", o.quiet, "no progress output");
 }
 
+void add_tolerance_option(CLI::App& cmd, double& tolerance) {
+  cmd.add_option("--tolerance", tolerance,
+                 "relative accuracy of the next-event quadrature (looser is faster: 1e-6 suits metrics)")
+      ->capture_default_str()
+      ->check(CLI::Range(1e-15, 0.1));
+}
+
 ReadOptions ReaderOptions::read_options() const {
   ReadOptions read;
   read.format = parse_format(from);

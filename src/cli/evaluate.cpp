@@ -18,6 +18,7 @@ Metrics evaluate_command(const SavedModel& saved, const Dataset& raw, const Eval
   eo.top_k = o.top_k;
   eo.batch_size = o.batch_size;
   eo.target_fraction = o.target_fraction;
+  eo.predict.relative_tolerance = o.tolerance;
   saved.model->eval();
   Metrics m = evaluate(*saved.model, data, ctx, eo);
   if (o.common.json) {
@@ -59,6 +60,7 @@ void add_evaluate(CLI::App& app, CommandAction& action) {
                   "score only this last fraction of each sequence's actions (ExPERT: 0.3)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
+  add_tolerance_option(*cmd, o->tolerance);
   cmd->callback([o, &action] { action = [o] { return run_evaluate(*o); }; });
 }
 

@@ -93,6 +93,7 @@ void predict_command(const SavedModel& saved, const Dataset& raw, const PredictC
     if (o.target_fraction < 1) batch.target_mask = last_fraction_targets(batch, o.target_fraction);
     PredictOptions po;
     po.top_k = o.top_k;
+    po.relative_tolerance = o.tolerance;
     auto p = predict_next_event(model, batch, po);
     auto expected = host(p.expected_time), median = host(p.median_time), type = host(p.predicted_type);
     auto top_type = host(p.top_k_type), top_p = host(p.top_k_probability), converged = host(p.converged);
@@ -154,6 +155,7 @@ void add_predict(CLI::App& app, CommandAction& action) {
   cmd->add_option("--target-last", o->target_fraction, "predict only this last fraction of each sequence's actions")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
+  add_tolerance_option(*cmd, o->tolerance);
   cmd->add_flag("--curve", o->curve, "write intensity curves λ_k(t) per sequence instead of predictions");
   cmd->add_option("--curve-points", o->curve_points, "grid points per curve")->capture_default_str()->check(CLI::Range(2, 1000000));
   cmd->add_option("--plot", o->plot, "write an SVG of the per-type intensity of one sequence (stimuli marked) instead");

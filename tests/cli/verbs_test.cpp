@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "../test_support.h"
+#include "tpp/cli/command.h"
 #include "tpp/cli/evaluate.h"
 #include "tpp/cli/model_data.h"
 #include "tpp/cli/predict.h"
@@ -226,6 +227,38 @@ TEST(EvaluateCommand, RunsEndToEndOnASimulatedFile) {
   EXPECT_EQ(rc, 0);
   EXPECT_EQ(j.at("num_actions").get<std::size_t>(), lines);
   EXPECT_EQ(j.at("num_unconverged").get<int>(), 0);
+}
+
+TEST(EvaluateCommand, ToleranceReachesThePredictionsAndIsChecked) {
+  testing::TempDir dir;
+  Dataset d = file_data();
+  auto hawkes = ModelRegistry::instance().create(
+      {{"model", "hawkes"}, {"mu", {0.3, 0.2}}, {"alpha", {{0.5, 0.2}, {0.1, 0.4}}}, {"beta", 1.5}}, d.schema);
+  save_model(dir.file("h.tpp"), hawkes, d.schema, TimeScale{});
+  auto saved = load_model(dir.file("h.tpp"), Context{});
+  auto mae = [&](double tolerance) {
+    EvaluateCommandOptions o;
+    o.common.json = true;
+    o.tolerance = tolerance;
+    std::ostringstream out;
+    return evaluate_command(saved, d, o, out).time_mae();
+  };
+  // A loose tolerance moves the expected times by at most about that much, relatively.
+  const double tight = mae(1e-12), loose = mae(1e-3);
+  EXPECT_NEAR(loose, tight, 1e-3 * tight);
+
+  for (const char* verb : {"evaluate", "predict"}) {
+    CLI::App app;
+    CommandAction action;
+    add_evaluate(app, action);
+    add_predict(app, action);
+    EXPECT_NO_THROW(app.parse(std::string(verb) + " --model m --data d --tolerance 1e-6", false)) << verb;
+    CLI::App strict;
+    add_evaluate(strict, action);
+    add_predict(strict, action);
+    EXPECT_THROW(strict.parse(std::string(verb) + " --model m --data d --tolerance 0", false), CLI::ValidationError)
+        << verb;
+  }
 }
 
 }  // namespace tpp

@@ -29,6 +29,8 @@ struct CommonOptions {
   Context context() const;  // progress on when stderr is a TTY and not quiet
 };
 void add_common_options(CLI::App& cmd, CommonOptions& options);
+// --tolerance: relative accuracy of predicted next-event times and type probabilities (evaluate, predict).
+void add_tolerance_option(CLI::App& cmd, double& tolerance);
 
 // How the data verbs (convert, inspect) read any data file: format, users file, schema, policy.
 struct ReaderOptions {

@@ -18,6 +18,7 @@ struct EvaluateCommandOptions {
   int top_k{5};
   std::size_t batch_size{64};
   double target_fraction{1.0};  // score only the last fraction of each sequence's actions
+  double tolerance{1e-10};      // relative accuracy of the next-event quadrature (PredictOptions)
 };
 
 int run_evaluate(const EvaluateCommandOptions& options);
