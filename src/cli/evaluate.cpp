@@ -19,6 +19,7 @@ Metrics evaluate_command(const SavedModel& saved, const Dataset& raw, const Eval
   eo.batch_size = o.batch_size;
   eo.target_fraction = o.target_fraction;
   eo.predict.relative_tolerance = o.tolerance;
+  eo.progress = &std::cerr;
   saved.model->eval();
   Metrics m = evaluate(*saved.model, data, ctx, eo);
   if (o.common.json) {

@@ -9,6 +9,7 @@
 
 #include "tpp/cli/model_data.h"
 #include "tpp/core/error.h"
+#include "tpp/core/progress.h"
 #include "tpp/infer/plot.h"
 #include "tpp/infer/predict.h"
 #include "tpp/train/metrics.h"
@@ -84,10 +85,13 @@ void predict_command(const SavedModel& saved, const Dataset& raw, const PredictC
     write_plot(model, data, o, ctx);
     return;
   }
+  // Rows go to stdout by default, so progress lines go to stderr and only on a TTY.
+  BatchProgress progress(ctx.progress ? &std::cerr : nullptr, "predict", data.sequences.size());
   for (const auto& indices : batch_indices(data.sequences.size(), o.batch_size, false, 0)) {
     Batch batch = make_batch(data, indices, ctx);
     if (o.curve) {
       write_curves(model, data, indices, batch, o, out);
+      progress.update(indices.size(), 0);
       continue;
     }
     if (o.target_fraction < 1) batch.target_mask = last_fraction_targets(batch, o.target_fraction);
@@ -118,6 +122,7 @@ void predict_command(const SavedModel& saved, const Dataset& raw, const PredictC
         out << row.dump() << '\n';
       }
     }
+    progress.update(indices.size(), static_cast<std::size_t>(batch.targets().sum().item<int64_t>()));
   }
 }
 

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "tpp/models/config_reader.h"
 #include "tpp/core/numerics.h"
 #include "tpp/models/attention.h"
+#include "tpp/models/config_reader.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {

@@ -1,7 +1,7 @@
 #include "tpp/models/nhp.h"
 
-#include "tpp/models/config_reader.h"
 #include "tpp/core/numerics.h"
+#include "tpp/models/config_reader.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {

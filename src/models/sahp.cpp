@@ -1,7 +1,7 @@
 #include "tpp/models/sahp.h"
 
-#include "tpp/models/config_reader.h"
 #include "tpp/models/attention.h"
+#include "tpp/models/config_reader.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {

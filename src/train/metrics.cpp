@@ -5,6 +5,7 @@
 
 #include "tpp/core/error.h"
 #include "tpp/core/numerics.h"
+#include "tpp/core/progress.h"
 
 namespace tpp {
 
@@ -100,10 +101,13 @@ Metrics evaluate(Model& model, const Dataset& data, const Context& ctx, const Ev
   if (options.batch_size == 0) throw Error("evaluation: batch_size must be positive");
   Metrics total;
   total.top_k = options.top_k;
+  BatchProgress progress(ctx.progress ? options.progress : nullptr, "evaluate", data.sequences.size());
   for (const auto& indices : batch_indices(data.sequences.size(), options.batch_size, false, 0)) {
     Batch batch = make_batch(data, indices, ctx);
     if (options.target_fraction < 1) batch.target_mask = last_fraction_targets(batch, options.target_fraction);
-    total.merge(evaluate_batch(model, batch, data.time_scale, options));
+    Metrics part = evaluate_batch(model, batch, data.time_scale, options);
+    progress.update(indices.size(), part.num_targets);
+    total.merge(part);
   }
   return total;
 }

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "tpp/core/error.h"
+#include "tpp/core/progress.h"
 #include "tpp/data/batch.h"
 #include "tpp/train/mle.h"
 
@@ -45,12 +46,6 @@ void restore(Model& model, const std::vector<torch::Tensor>& saved) {
   auto live = state_tensors(model);
   if (live.size() != saved.size()) throw Error("checkpoint: saved state does not match the model");
   for (std::size_t i = 0; i < live.size(); ++i) live[i].copy_(saved[i]);
-}
-
-std::string format_duration(double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0) return "?";
-  auto s = static_cast<long long>(std::llround(seconds));
-  return fmt::format("{}:{:02d}:{:02d}", s / 3600, static_cast<int>(s / 60 % 60), static_cast<int>(s % 60));
 }
 
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <sstream>
 
 #include "../test_support.h"
 #include "tpp/core/error.h"
@@ -67,6 +68,25 @@ TEST(Metrics, BatchSizeDoesNotChangeTheResult) {
   EXPECT_NEAR(a.time_rmse(), b.time_rmse(), 1e-12);
   EXPECT_NEAR(a.log_likelihood, b.log_likelihood, 1e-12);
   EXPECT_EQ(a.type_correct, b.type_correct);
+}
+
+TEST(Metrics, ProgressLinePerBatchOnlyWhenAskedFor) {
+  auto d = poisson_data();
+  auto model = ModelRegistry::instance().create({{"model", "poisson"}, {"rate", {0.5, 2.0, 1.5}}}, d.schema);
+  EvaluationOptions o;
+  o.batch_size = 1;
+  std::ostringstream lines;
+  o.progress = &lines;
+  Context quiet;
+  evaluate(*model, d, quiet, o);
+  EXPECT_EQ(lines.str(), "");  // ctx.progress is off (no TTY, --quiet, --json)
+  Context tty;
+  tty.progress = true;
+  evaluate(*model, d, tty, o);
+  const std::string total = std::to_string(d.sequences.size());
+  EXPECT_NE(lines.str().find("evaluate: 1/" + total + " sequences"), std::string::npos) << lines.str();
+  EXPECT_NE(lines.str().find("evaluate: " + total + "/" + total + " sequences"), std::string::npos);
+  EXPECT_NE(lines.str().find("ETA 0:00:00"), std::string::npos);
 }
 
 TEST(Metrics, TargetMaskScoresOnlyTheLastFractionAndStimuliNever) {

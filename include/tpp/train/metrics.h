@@ -28,6 +28,7 @@ struct EvaluationOptions {
   // evaluate() scores only the last `target_fraction` of each sequence's actions (ExPERT: 0.3),
   // each from its full history; 1 scores all actions.
   double target_fraction{1.0};
+  std::ostream* progress{nullptr};  // a line per batch when ctx.progress (CLI: stderr)
 };
 
 struct Metrics {
