@@ -194,9 +194,9 @@ torch::Tensor compensator(Model& model, const History& history, const torch::Ten
   return previous;
 }
 
-NextEventPrediction predict_next_event(Model& model, const History& history, const PredictOptions& o) {
-  check_options(o);
-  torch::NoGradGuard no_grad;
+namespace {
+
+NextEventPrediction predict_together(Model& model, const History& history, const PredictOptions& o) {
   const auto opts = history.start.options();
   const int64_t B = history.start.size(0), L1 = history.start.size(1), K = model.num_types();
   const auto valid = valid_intervals(history);
@@ -292,6 +292,45 @@ NextEventPrediction predict_next_event(Model& model, const History& history, con
   if (o.median) {
     auto m = median_time(model, history, H, current, fine, valid);
     out.median_time = torch::where(valid, m, torch::full_like(m, nan));
+  }
+  return out;
+}
+
+// Row b of `into` (intervals 0..L_b) from the one-row prediction `row`.
+void copy_row(NextEventPrediction& into, const NextEventPrediction& row, int64_t b) {
+  auto put = [b](torch::Tensor& whole, const torch::Tensor& one) {
+    if (!whole.defined() || !one.defined()) return;
+    whole.select(0, b).narrow(0, 0, one.size(1)).copy_(one.select(0, 0));
+  };
+  put(into.expected_time, row.expected_time);
+  put(into.median_time, row.median_time);
+  put(into.type_probability, row.type_probability);
+  put(into.predicted_type, row.predicted_type);
+  put(into.top_k_type, row.top_k_type);
+  put(into.top_k_probability, row.top_k_probability);
+  put(into.horizon, row.horizon);
+  put(into.converged, row.converged);
+  put(into.no_event_probability, row.no_event_probability);
+  put(into.valid, row.valid);
+  into.panels = std::max(into.panels, row.panels);
+}
+
+}  // namespace
+
+NextEventPrediction predict_next_event(Model& model, const History& history, const PredictOptions& o) {
+  check_options(o);
+  if (o.batch_panels < 8) throw Error("prediction: batch_panels must be at least 8");
+  torch::NoGradGuard no_grad;
+  const int64_t B = history.start.size(0);
+  if (B == 1 || o.batch_panels >= o.max_panels) return predict_together(model, history, o);
+  PredictOptions first = o;
+  first.max_panels = o.batch_panels;
+  NextEventPrediction out = predict_together(model, history, first);
+  auto retry = (out.valid & ~out.converged).any(1).to(torch::kCPU);
+  for (int64_t b = 0; b < B; ++b) {
+    if (!retry[b].item<bool>()) continue;
+    const Batch one = history.batch.slice(b, b + 1);
+    copy_row(out, predict_together(model, model.encode(one), o), b);
   }
   return out;
 }

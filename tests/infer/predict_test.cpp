@@ -116,6 +116,39 @@ TEST(Predict, SharpBurstOverSlowBaselineNeedsHorizonGrowthAndRefinement) {
   }
 }
 
+TEST(Predict, RowsLeftUnconvergedByTheBatchPassAreRedoneAlone) {
+  // Row 0 needs many panels (the burst above), row 1 is shorter; a small batch_panels forces the
+  // per-row pass, whose values must land in the right row and intervals of the batch's result.
+  testing::ExpHawkesTestModel model({0.004, 0.006}, {100.0, 300.0}, 20.0);
+  auto d = testing::make_dataset(2, {{{1.0, 0}, {1.01, 1}, {1.5, 1}, {40.0, 0}}, {{3.0, 1}}}, {50.0, 10.0});
+  auto batch = make_batch(d, Context{});
+  for (int batch_panels : {8, 64, 2048}) {
+    PredictOptions o;
+    o.batch_panels = batch_panels;
+    auto p = predict_next_event(model, batch, o);
+    for (int64_t b = 0; b < 2; ++b) {
+      auto alone = predict_next_event(model, batch.slice(b, b + 1), o);
+      const int64_t n = alone.expected_time.size(1);
+      for (int64_t i = 0; i < n; ++i) {
+        EXPECT_TRUE(p.converged[b][i].item<bool>()) << b << i;
+        EXPECT_LT(rel(p.expected_time[b][i].item<double>(), alone.expected_time[0][i].item<double>()), 1e-8)
+            << batch_panels << " " << b << " " << i;
+        EXPECT_LT(rel(p.median_time[b][i].item<double>(), alone.median_time[0][i].item<double>()), 1e-8);
+        EXPECT_EQ(p.predicted_type[b][i].item<int64_t>(), alone.predicted_type[0][i].item<int64_t>());
+      }
+    }
+    EXPECT_FALSE(p.valid[1][2].item<bool>());  // row 1 has one event: intervals 0 and 1 only
+    auto excite = model.encode(batch).parts.at("excite");
+    for (int i = 0; i < 5; ++i) {
+      auto ref = model.reference(excite[0][i].item<double>());
+      EXPECT_LT(rel(p.expected_time[0][i].item<double>(), ref.expected_time), 1e-7) << batch_panels << " " << i;
+    }
+  }
+  PredictOptions bad;
+  bad.batch_panels = 4;
+  EXPECT_THROW(predict_next_event(model, batch, bad), Error);
+}
+
 TEST(Predict, CompensatorMatchesClosedForm) {
   testing::ExpHawkesTestModel model({0.3}, {2.0}, 5.0);
   auto d = testing::make_dataset(1, {{{0.2, 0}, {0.4, 0}, {2.0, 0}}}, {3.0});

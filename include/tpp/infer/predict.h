@@ -19,6 +19,9 @@ struct PredictOptions {
   double relative_tolerance{1e-10};
   int panel_nodes{16};    // Gauss–Legendre nodes per panel
   int max_panels{2048};   // per interval, final pass
+  // A batch settles together, so one hard interval would make every row refine with it: batches
+  // stop at this many panels, and only rows left unconverged are redone alone up to max_panels.
+  int batch_panels{64};
   int max_horizon_steps{80};
   int top_k{1};
   bool median{true};
