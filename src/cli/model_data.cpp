@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <ostream>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "tpp/core/error.h"
@@ -32,11 +34,7 @@ Dataset read_data_file(const std::string& path, const std::string& schema) {
 }
 
 namespace {
-std::string known_names(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
+std::string known_names(const std::vector<std::string>& names) { return fmt::format("{}", fmt::join(names, ", ")); }
 }  // namespace
 
 Dataset align_to_model(Dataset data, const Schema& schema, const TimeScale& scale, const std::string& where) {

@@ -2,9 +2,14 @@
 
 #include <algorithm>
 #include <map>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "tpp/core/error.h"
 #include "tpp/core/numerics.h"
+#include "tpp/models/config_reader.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {
@@ -27,21 +32,22 @@ const std::map<std::string, VariantFlags>& variants() {
 }  // namespace
 
 ExpertConfig ExpertConfig::from_json(const nlohmann::json& j, const Schema& schema) {
+  ConfigReader read(j, schema, "expert");
   ExpertConfig c;
   c.thp = ThpConfig::from_json(j, schema);
   c.variant = j.value("variant", c.variant);
   auto preset = variants().find(c.variant);
   if (preset == variants().end()) {
-    std::string names;
-    for (const auto& [name, flags] : variants()) names += (names.empty() ? "" : ", ") + name;
-    throw Error("expert: unknown \"variant\" \"" + c.variant + "\" (one of " + names + ")");
+    std::vector<std::string> names;
+    for (const auto& item : variants()) names.push_back(item.first);
+    read.fail(fmt::format("unknown \"variant\" \"{}\" (one of {})", c.variant, fmt::join(names, ", ")));
   }
   c.stimulus_query = j.value("stimulus_query", preset->second.stimulus_query);
   c.user_features = j.value("user_features", preset->second.user_features);
   c.causal_mask = j.value("causal_mask", preset->second.causal_mask);
   c.event_meta = j.value("event_meta", preset->second.event_meta);
   c.future_window = j.value("future_window", c.future_window);
-  if (!(c.future_window >= 0)) throw Error("expert: \"future_window\" must be >= 0");
+  if (!(c.future_window >= 0)) read.fail("\"future_window\" must be >= 0");
   if (j.contains("text_features")) c.text_features = j.at("text_features");
   c.user_feature_dim = schema.user_feature_dim;
   c.event_meta_dim = schema.event_meta_dim;

@@ -4,6 +4,10 @@
 #include <filesystem>
 #include <optional>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "tpp/core/config_keys.h"
 #include "tpp/core/error.h"
 
 namespace tpp {
@@ -44,9 +48,7 @@ ModelPtr ModelRegistry::create(const nlohmann::json& config, const Schema& schem
   const std::string name = config["model"].get<std::string>();
   auto it = factories_.find(name);
   if (it == factories_.end()) {
-    std::string known;
-    for (const auto& [key, _] : factories_) known += (known.empty() ? "" : ", ") + key;
-    throw Error("model config: unknown model \"" + name + "\" (known: " + known + ")");
+    throw Error(fmt::format("model config: unknown model \"{}\" (known: {})", name, fmt::join(names(), ", ")));
   }
   ModelPtr model;
   try {
@@ -54,16 +56,11 @@ ModelPtr ModelRegistry::create(const nlohmann::json& config, const Schema& schem
   } catch (const nlohmann::json::exception& e) {
     throw Error("model config for \"" + name + "\": " + e.what());
   }
-  // A misspelt setting would otherwise be ignored silently and the default trained instead. The
-  // model's own config lists every setting it reads; "train" belongs to the trainer.
+  // The model's own config lists every setting it reads; "train" belongs to the trainer.
   const nlohmann::json accepted = model->config();
-  for (const auto& item : config.items()) {
-    if (item.key() == "model" || item.key() == "train" || accepted.contains(item.key())) continue;
-    std::string known;
-    for (const auto& a : accepted.items())
-      if (a.key() != "model") known += (known.empty() ? "" : ", ") + a.key();
-    throw Error("model config for \"" + name + "\": unknown field \"" + item.key() + "\" (known: " + known + ")");
-  }
+  std::vector<std::string> known{"train"};
+  for (const auto& item : accepted.items()) known.push_back(item.key());
+  check_known_keys(config, known, "model config for \"" + name + "\"");
   return model;
 }
 

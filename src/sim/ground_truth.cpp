@@ -52,7 +52,6 @@ class Integrator {
   std::vector<double> buffer_;
 };
 
-
 }  // namespace
 
 SequenceScore score_sequence(GroundTruthTarget& target, const Sequence& sequence, double tolerance) {
@@ -121,16 +120,6 @@ nlohmann::json apply_overrides(nlohmann::json config, const std::vector<std::str
     }
   }
   return config;
-}
-
-void check_known_keys(const nlohmann::json& config, const std::vector<std::string>& known, const std::string& what) {
-  if (!config.is_object()) throw Error(what + ": config must be a JSON object");
-  for (const auto& item : config.items()) {
-    if (std::find(known.begin(), known.end(), item.key()) != known.end()) continue;
-    std::string list;
-    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-    throw Error(what + ": unknown parameter '" + item.key() + "' (known: " + list + ")");
-  }
 }
 
 std::vector<std::string> process_names() { return {"stimulus_count", "complex_stimuli", "ecommerce"}; }

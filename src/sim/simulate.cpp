@@ -6,7 +6,6 @@
 
 namespace tpp {
 
-
 Dataset simulate(const Model& model, const Schema& schema, const SimulateOptions& options,
                  const std::vector<std::vector<Event>>& stimuli) {
   if (model.num_types() != schema.num_action_types)

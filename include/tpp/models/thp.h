@@ -93,7 +93,6 @@ class ThpImpl : public Model {
   torch::Tensor type_logits(const History& history);
   torch::Tensor predicted_gap(const History& history);
 
-
  private:
   ThpConfig config_;
   torch::nn::Embedding type_embedding_{nullptr};  // K + K_s + 1 (BOS) rows

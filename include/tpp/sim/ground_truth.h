@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tpp/core/config_keys.h"
 #include "tpp/data/dataset.h"
 #include "tpp/models/thinning_target.h"
 #include "tpp/sim/simulate.h"
@@ -48,8 +49,6 @@ std::vector<std::vector<double>> intensity_curves(GroundTruthTarget& fresh_targe
 // JSON when they parse (numbers, booleans, arrays) and kept as strings otherwise.
 nlohmann::json apply_overrides(nlohmann::json config, const std::vector<std::string>& overrides);
 
-// Throws tpp::Error naming `what` when `config` is not an object or has a key outside `known`.
-void check_known_keys(const nlohmann::json& config, const std::vector<std::string>& known, const std::string& what);
 
 // The generators by name ("stimulus_count", "complex_stimuli", "ecommerce"): each builds a dataset
 // of n_seq sequences from a JSON config (defaults filled in), seeded.
