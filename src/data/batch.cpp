@@ -32,6 +32,7 @@ Batch Batch::to(const Context& ctx) const {
   b.length = move(length, ctx, false);
   b.category = move(category, ctx, false);
   b.weight = move(weight, ctx, true);
+  b.sequence_id = move(sequence_id, ctx, false);
   b.user_features = move(user_features, ctx, true);
   b.event_meta = move(event_meta, ctx, true);
   b.target_mask = move(target_mask, ctx, false);
@@ -54,7 +55,8 @@ Batch Batch::slice(int64_t begin, int64_t end) const {
   b.action_mask = cols(action_mask, L);
   b.length = rows(length);
   b.category = rows(category);
-  b.weight = rows(weight);
+  b.weight = cols(weight, L + 1);
+  b.sequence_id = rows(sequence_id);
   b.user_features = rows(user_features);
   b.event_meta = cols(event_meta, L);
   b.target_mask = cols(target_mask, L);
@@ -79,7 +81,8 @@ Batch make_batch(const Dataset& data, const std::vector<std::size_t>& indices, c
   torch::Tensor span = torch::zeros({B, L + 1}, f64), t_end = torch::zeros({B}, f64);
   torch::Tensor type = torch::zeros({B, L}, i64), is_stim = torch::zeros({B, L}, bln);
   torch::Tensor mask = torch::zeros({B, L}, bln), length = torch::zeros({B}, i64);
-  torch::Tensor category = torch::full({B}, -1, i64), weight = torch::ones({B}, f64);
+  torch::Tensor category = torch::full({B}, -1, i64), weight = torch::zeros({B, L + 1}, f64);
+  torch::Tensor sequence_id = torch::zeros({B}, i64);
   torch::Tensor user_features, event_meta;
   if (schema.user_feature_dim > 0) user_features = torch::zeros({B, schema.user_feature_dim}, f64);
   if (schema.event_meta_dim > 0) event_meta = torch::zeros({B, L, schema.event_meta_dim}, f64);
@@ -90,14 +93,21 @@ Batch make_batch(const Dataset& data, const std::vector<std::size_t>& indices, c
   auto type_a = type.accessor<int64_t, 2>();
   auto stim_a = is_stim.accessor<bool, 2>();
   auto mask_a = mask.accessor<bool, 2>();
+  auto weight_a = weight.accessor<double, 2>();
+  auto t_end_a = t_end.accessor<double, 1>();
+  auto length_a = length.accessor<int64_t, 1>();
+  auto category_a = category.accessor<int64_t, 1>();
+  auto id_a = sequence_id.accessor<int64_t, 1>();
   for (int64_t b = 0; b < B; ++b) {
     const Sequence& seq = data.sequences[indices[b]];
     const double t0 = data.time_scale.to_model(seq.t_start);
     const double end = data.time_scale.to_model(seq.t_end) - t0;
     const int64_t n = static_cast<int64_t>(seq.events.size());
-    t_end[b] = end;
-    length[b] = n;
-    category[b] = seq.category;
+    t_end_a[b] = end;
+    length_a[b] = n;
+    category_a[b] = seq.category;
+    id_a[b] = static_cast<int64_t>(indices[b]);
+    for (int64_t i = 0; i <= n; ++i) weight_a[b][i] = 1.0;
     double prev = 0.0;
     for (int64_t i = 0; i < n; ++i) {
       const Event& e = seq.events[i];
@@ -130,6 +140,7 @@ Batch make_batch(const Dataset& data, const std::vector<std::size_t>& indices, c
   batch.length = length;
   batch.category = category;
   batch.weight = weight;
+  batch.sequence_id = sequence_id;
   batch.user_features = user_features;
   batch.event_meta = event_meta;
   batch.num_action_types = schema.num_action_types;
@@ -155,6 +166,41 @@ std::vector<std::vector<std::size_t>> batch_indices(std::size_t n, std::size_t b
   std::vector<std::vector<std::size_t>> out;
   for (std::size_t i = 0; i < n; i += batch_size)
     out.emplace_back(order.begin() + i, order.begin() + std::min(n, i + batch_size));
+  return out;
+}
+
+std::vector<std::vector<std::size_t>> length_sorted_batch_indices(const Dataset& data, std::size_t batch_size) {
+  if (batch_size == 0) throw Error("batch_size must be positive");
+  std::vector<std::size_t> order(data.sequences.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return data.sequences[a].events.size() < data.sequences[b].events.size();
+  });
+  std::vector<std::vector<std::size_t>> out;
+  for (std::size_t i = 0; i < order.size(); i += batch_size)
+    out.emplace_back(order.begin() + i, order.begin() + std::min(order.size(), i + batch_size));
+  return out;
+}
+
+std::vector<std::vector<std::size_t>> bucketed_batch_indices(const std::vector<std::size_t>& lengths,
+                                                             std::size_t batch_size, std::size_t window,
+                                                             std::uint64_t seed) {
+  if (window <= 1) return batch_indices(lengths.size(), batch_size, true, seed);
+  if (batch_size == 0) throw Error("batch_size must be positive");
+  const std::size_t n = lengths.size();
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  Rng rng(seed);
+  rng.shuffle(order);
+  const std::size_t pool = batch_size * window;
+  std::vector<std::vector<std::size_t>> out;
+  for (std::size_t begin = 0; begin < n; begin += pool) {
+    const auto first = order.begin() + begin, last = order.begin() + std::min(n, begin + pool);
+    std::stable_sort(first, last, [&](std::size_t a, std::size_t b) { return lengths[a] < lengths[b]; });
+    for (auto it = first; it < last; it += std::min<std::ptrdiff_t>(batch_size, last - it))
+      out.emplace_back(it, it + std::min<std::ptrdiff_t>(batch_size, last - it));
+  }
+  rng.shuffle(out);
   return out;
 }
 

@@ -109,17 +109,15 @@ torch::Tensor HawkesImpl::compensator(const History& history) {
   return mu().sum() * span + (E * decayed).sum({2, 3});
 }
 
-torch::Tensor HawkesImpl::log_likelihood(const Batch& batch, const IntegralOptions& options) {
-  if (options.method != IntegralOptions::Method::Exact) return Model::log_likelihood(batch, options);
-  History h = encode(batch);
+LikelihoodTerms HawkesImpl::likelihood_terms(const History& h, const IntegralOptions& options) {
+  if (options.method != IntegralOptions::Method::Exact) return Model::likelihood_terms(h, options);
+  const Batch& batch = h.batch;
   const int64_t L = batch.max_length();
-  if (L == 0) return -compensator(h).sum(1);
   const auto& E = h.parts.at("excitation").narrow(1, 0, L);                            // [B, L, R, K]
   auto at_event = mu() + (E * torch::exp(-beta_groups() * batch.dtime.unsqueeze(-1).unsqueeze(-1))).sum(2);
-  auto action_type = torch::where(batch.action_mask, batch.type, torch::zeros_like(batch.type));
-  auto lambda = at_event.gather(2, action_type.unsqueeze(-1)).squeeze(-1);  // [B, L]
-  auto log_events = torch::where(batch.action_mask, safe_log(lambda), torch::zeros_like(lambda)).sum(1);
-  return log_events - compensator(h).sum(1);
+  auto log_events = torch::where(batch.action_mask, safe_log(at_action_types(batch, at_event)),
+                                 torch::zeros({}, at_event.options()));
+  return {log_events, compensator(h)};
 }
 
 namespace {

@@ -83,10 +83,11 @@ torch::Tensor InhibitionImpl::intensity_upper_bound(const History& history, cons
   return scaled_softplus(activation, scale()).sum(-1);
 }
 
-torch::Tensor InhibitionImpl::log_likelihood(const Batch& batch, const IntegralOptions& options) {
-  if (options.method == IntegralOptions::Method::Exact)
-    return Model::log_likelihood(batch, {IntegralOptions::Method::GaussLegendre, options.points});
-  return Model::log_likelihood(batch, options);
+LikelihoodTerms InhibitionImpl::likelihood_terms(const History& h, const IntegralOptions& options) {
+  if (options.method != IntegralOptions::Method::Exact) return Model::likelihood_terms(h, options);
+  IntegralOptions quadrature = options;
+  quadrature.method = IntegralOptions::Method::GaussLegendre;  // no closed form
+  return Model::likelihood_terms(h, quadrature);
 }
 
 torch::Tensor InhibitionImpl::embedding(const History& history) { return history.hidden; }

@@ -1,27 +1,63 @@
 #include "tpp/models/model.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include "tpp/core/numerics.h"
+#include "tpp/core/rng.h"
 
 namespace tpp {
+
+namespace {
+
+// Uniform Monte Carlo fractions [B, L+1, S], sequence b's from its own stream and for its own
+// n_b + 1 intervals, so its nodes do not depend on the batch it sits in (padding stays 0).
+torch::Tensor seeded_fractions(const Batch& b, std::uint64_t seed, int points) {
+  const int64_t B = b.batch_size(), L = b.max_length();
+  if (!b.sequence_id.defined()) throw std::logic_error("seeded Monte Carlo integral: batch has no sequence ids");
+  auto ids = b.sequence_id.to(torch::kCPU);
+  auto lengths = b.length.to(torch::kCPU);
+  auto out = torch::zeros({B, L + 1, points}, torch::kFloat64);
+  for (int64_t i = 0; i < B; ++i) {
+    auto generator = at::detail::createCPUGenerator(stream_seed(seed, static_cast<std::uint64_t>(ids[i].item<int64_t>())));
+    const int64_t intervals = lengths[i].item<int64_t>() + 1;
+    out[i].narrow(0, 0, intervals).copy_(torch::rand({intervals, points}, generator, torch::kFloat64));
+  }
+  return out.to(b.span.options());
+}
+
+}  // namespace
+
+torch::Tensor at_action_types(const Batch& batch, const torch::Tensor& per_type) {
+  auto action_type = torch::where(batch.action_mask, batch.type, torch::zeros_like(batch.type));
+  auto value = per_type.gather(2, action_type.unsqueeze(-1)).squeeze(-1);
+  return torch::where(batch.action_mask, value, torch::zeros({}, value.options()));
+}
+
+torch::Tensor LikelihoodTerms::log_likelihood() const { return log_intensity.sum(1) - compensator.sum(1); }
+
+torch::Tensor LikelihoodTerms::weighted_sum(const torch::Tensor& weight) const {
+  const int64_t L = log_intensity.size(1);
+  auto w = weight.to(compensator.dtype());
+  return (w.narrow(1, 0, L) * log_intensity).sum() - (w * compensator).sum();
+}
 
 torch::Tensor Model::event_log_intensity(const History& history) {
   const Batch& b = history.batch;
   const int64_t B = b.batch_size(), L = b.max_length();
-  if (L == 0) return torch::zeros({B}, b.t_end.options());
+  if (L == 0) return torch::zeros({B, 0}, b.t_end.options());
   // Event i closes interval i at elapsed dtime_i; the last interval carries no event.
   auto elapsed = torch::cat({b.dtime, torch::zeros({B, 1}, b.dtime.options())}, 1).unsqueeze(-1);
   auto lambda = intensity(history, elapsed).squeeze(2).narrow(1, 0, L);  // [B, L, K]
-  auto action_type = torch::where(b.action_mask, b.type, torch::zeros_like(b.type));
-  auto at_event = lambda.gather(2, action_type.unsqueeze(-1)).squeeze(-1);
-  return torch::where(b.action_mask, safe_log(at_event), torch::zeros_like(at_event)).sum(1);
+  return torch::where(b.action_mask, safe_log(at_action_types(b, lambda)), torch::zeros({}, lambda.options()));
 }
 
-torch::Tensor Model::numeric_integral(const History& history, const IntegralOptions& options) {
+torch::Tensor Model::numeric_compensator(const History& history, const IntegralOptions& options) {
   const Batch& b = history.batch;
   auto span = b.span;  // [B, L+1]
   torch::Tensor fraction, weight;  // [B, L+1, S]
   if (options.method == IntegralOptions::Method::MonteCarlo) {
-    fraction = torch::rand({span.size(0), span.size(1), options.points}, span.options());
+    fraction = options.seed ? seeded_fractions(b, *options.seed, options.points)
+                            : torch::rand({span.size(0), span.size(1), options.points}, span.options());
     weight = torch::full_like(fraction, 1.0 / options.points);
   } else {
     auto q = gauss_legendre(options.points);
@@ -32,16 +68,17 @@ torch::Tensor Model::numeric_integral(const History& history, const IntegralOpti
   }
   auto elapsed = fraction * span.unsqueeze(-1);
   auto total = intensity(history, elapsed).sum(-1);  // [B, L+1, S]
-  return (total * weight).sum(-1).mul(span).sum(1);
+  return (total * weight).sum(-1).mul(span);
+}
+
+LikelihoodTerms Model::likelihood_terms(const History& history, const IntegralOptions& options) {
+  return {event_log_intensity(history), numeric_compensator(history, options)};
 }
 
 torch::Tensor Model::log_likelihood(const Batch& batch, const IntegralOptions& options) {
-  History h = encode(batch);
-  return event_log_intensity(h) - numeric_integral(h, options);
+  return likelihood_terms(encode(batch), options).log_likelihood();
 }
 
-torch::Tensor Model::auxiliary_loss(const History& history, const nlohmann::json&) {
-  return torch::zeros({history.batch.batch_size()}, history.batch.t_end.options());
-}
+torch::Tensor Model::auxiliary_loss(const History&, const nlohmann::json&) { return {}; }
 
 }  // namespace tpp

@@ -50,12 +50,13 @@ torch::Tensor PoissonImpl::intensity_upper_bound(const History&, const torch::Te
   return rate().sum().expand_as(window);
 }
 
-torch::Tensor PoissonImpl::log_likelihood(const Batch& batch, const IntegralOptions& options) {
-  if (options.method != IntegralOptions::Method::Exact) return Model::log_likelihood(batch, options);
+LikelihoodTerms PoissonImpl::likelihood_terms(const History& h, const IntegralOptions& options) {
+  if (options.method != IntegralOptions::Method::Exact) return Model::likelihood_terms(h, options);
+  const Batch& batch = h.batch;
   auto log_rate = torch::log(rate());
   auto action_type = torch::where(batch.action_mask, batch.type, torch::zeros_like(batch.type));
   auto events = torch::where(batch.action_mask, log_rate.index({action_type}), torch::zeros({}, log_rate.options()));
-  return events.sum(1) - rate().sum() * batch.t_end;
+  return {events, rate().sum() * batch.span};
 }
 
 TPP_REGISTER_MODEL(poisson, [](const nlohmann::json& cfg, const Schema& schema) -> ModelPtr {

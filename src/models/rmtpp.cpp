@@ -92,20 +92,16 @@ torch::Tensor RmtppImpl::intensity_upper_bound(const History& history, const tor
   return torch::exp(base + torch::clamp_min(w_ * window, 0));
 }
 
-torch::Tensor RmtppImpl::log_likelihood(const Batch& batch, const IntegralOptions& options) {
-  if (options.method != IntegralOptions::Method::Exact) return Model::log_likelihood(batch, options);
-  History h = encode(batch);
+LikelihoodTerms RmtppImpl::likelihood_terms(const History& h, const IntegralOptions& options) {
+  if (options.method != IntegralOptions::Method::Exact) return Model::likelihood_terms(h, options);
+  const Batch& batch = h.batch;
   const int64_t L = batch.max_length();
   const auto& base = h.parts.at("log_base");
-  const auto& log_mark = h.parts.at("log_mark");
   auto span = batch.span;
-  auto compensator = (torch::exp(base) * span * expm1_ratio(w_ * span)).sum(1);
-  if (L == 0) return -compensator;
-  auto action_type = torch::where(batch.action_mask, batch.type, torch::zeros_like(batch.type));
-  auto mark = log_mark.narrow(1, 0, L).gather(2, action_type.unsqueeze(-1)).squeeze(-1);
+  auto compensator = torch::exp(base) * span * expm1_ratio(w_ * span);  // [B, L+1]
+  auto mark = at_action_types(batch, h.parts.at("log_mark").narrow(1, 0, L));
   auto at_event = mark + base.narrow(1, 0, L) + w_ * batch.dtime;
-  auto events = torch::where(batch.action_mask, at_event, torch::zeros_like(at_event)).sum(1);
-  return events - compensator;
+  return {torch::where(batch.action_mask, at_event, torch::zeros({}, at_event.options())), compensator};
 }
 
 TPP_REGISTER_MODEL(rmtpp, [](const nlohmann::json& cfg, const Schema& schema) -> ModelPtr {

@@ -66,17 +66,13 @@ torch::Tensor SelfCorrectingImpl::compensator(const History& history) {
   return (torch::exp(history.hidden) * torch::expm1(m * history.batch.span.unsqueeze(-1)) / m).sum(-1);
 }
 
-torch::Tensor SelfCorrectingImpl::log_likelihood(const Batch& batch, const IntegralOptions& options) {
-  if (options.method != IntegralOptions::Method::Exact) return Model::log_likelihood(batch, options);
-  History h = encode(batch);
+LikelihoodTerms SelfCorrectingImpl::likelihood_terms(const History& h, const IntegralOptions& options) {
+  if (options.method != IntegralOptions::Method::Exact) return Model::likelihood_terms(h, options);
+  const Batch& batch = h.batch;
   const int64_t L = batch.max_length();
-  if (L == 0) return -compensator(h).sum(1);
   // log λ_k at event i = hidden_i + μ_k dtime_i: no exp/log round trip.
   auto log_at_event = h.hidden.narrow(1, 0, L) + mu() * batch.dtime.unsqueeze(-1);  // [B, L, K]
-  auto action_type = torch::where(batch.action_mask, batch.type, torch::zeros_like(batch.type));
-  auto log_lambda = log_at_event.gather(2, action_type.unsqueeze(-1)).squeeze(-1);
-  auto log_events = torch::where(batch.action_mask, log_lambda, torch::zeros_like(log_lambda)).sum(1);
-  return log_events - compensator(h).sum(1);
+  return {at_action_types(batch, log_at_event), compensator(h)};
 }
 
 namespace {

@@ -143,7 +143,7 @@ torch::Tensor thp_auxiliary_loss(const Batch& b, const torch::Tensor& type_logit
                                  const torch::Tensor& predicted_gap, const nlohmann::json& weights) {
   const int64_t L = b.max_length();
   const double type_weight = weights.value("type", 0.0), time_weight = weights.value("time", 0.0);
-  auto total = torch::zeros({b.batch_size()}, b.t_end.options());
+  auto total = torch::zeros({b.batch_size(), L}, b.t_end.options());
   if (L == 0) return total;
   auto zero = torch::zeros({}, total.options());
   const auto& scored = b.action_mask;
@@ -151,11 +151,11 @@ torch::Tensor thp_auxiliary_loss(const Batch& b, const torch::Tensor& type_logit
     auto log_p = torch::log_softmax(type_logits.narrow(1, 0, L), -1);
     auto target = torch::where(scored, b.type, torch::zeros_like(b.type));
     auto ce = -log_p.gather(2, target.unsqueeze(-1)).squeeze(-1);
-    total = total + type_weight * torch::where(scored, ce, zero).sum(1);
+    total = total + type_weight * torch::where(scored, ce, zero);
   }
   if (time_weight != 0) {
     auto error = predicted_gap.narrow(1, 0, L) - b.dtime;
-    total = total + time_weight * torch::where(scored, error * error, zero).sum(1);
+    total = total + time_weight * torch::where(scored, error * error, zero);
   }
   return total;
 }

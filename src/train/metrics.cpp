@@ -60,13 +60,14 @@ Metrics evaluate_batch(Model& model, const Batch& batch, const TimeScale& scale,
   m.top_k = options.top_k;
   m.num_sequences = static_cast<std::size_t>(batch.batch_size());
   m.num_actions = count(batch.action_mask);
-  m.log_likelihood = model.log_likelihood(batch, options.integral).sum().item<double>();
-  const int64_t B = batch.batch_size(), L = batch.max_length();
+  History history = model.encode(batch);
+  LikelihoodTerms terms = model.likelihood_terms(history, options.integral);
+  m.log_likelihood = terms.log_likelihood().sum().item<double>();
+  const int64_t L = batch.max_length();
   const auto targets = batch.targets();
   m.num_targets = count(targets);
   if (m.num_targets == 0) return m;
 
-  History history = model.encode(batch);
   PredictOptions po = options.predict;
   po.top_k = options.top_k;
   auto p = predict_next_event(model, history, po);
@@ -79,12 +80,10 @@ Metrics evaluate_batch(Model& model, const Batch& batch, const TimeScale& scale,
   m.top_k_correct = count(targets & (first(p.top_k_type) == batch.type.unsqueeze(-1)).any(-1));
   m.num_unconverged = count(targets & ~first(p.converged));
 
-  auto elapsed = torch::cat({batch.dtime, torch::zeros({B, 1}, batch.dtime.options())}, 1).unsqueeze(-1);
-  auto lambda = first(model.intensity(history, elapsed).squeeze(2));  // [B, L, K]
-  auto action_type = torch::where(batch.action_mask, batch.type, torch::zeros_like(batch.type));
-  auto log_at_event = safe_log(lambda.gather(2, action_type.unsqueeze(-1)).squeeze(-1));
+  // The one-step predictive log-density of each target: its log intensity minus the compensator
+  // of the interval it closes, by the prediction's own quadrature (exact where the terms are).
   auto integral = first(compensator(model, history, batch.span, po));
-  m.target_log_likelihood = torch::where(targets, log_at_event - integral, zero).sum().item<double>();
+  m.target_log_likelihood = torch::where(targets, terms.log_intensity - integral, zero).sum().item<double>();
   return m;
 }
 
@@ -102,7 +101,7 @@ Metrics evaluate(Model& model, const Dataset& data, const Context& ctx, const Ev
   Metrics total;
   total.top_k = options.top_k;
   BatchProgress progress(ctx.progress ? options.progress : nullptr, "evaluate", data.sequences.size());
-  for (const auto& indices : batch_indices(data.sequences.size(), options.batch_size, false, 0)) {
+  for (const auto& indices : length_sorted_batch_indices(data, options.batch_size)) {
     Batch batch = make_batch(data, indices, ctx);
     if (options.target_fraction < 1) batch.target_mask = last_fraction_targets(batch, options.target_fraction);
     Metrics part = evaluate_batch(model, batch, data.time_scale, options);

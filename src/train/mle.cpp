@@ -11,8 +11,7 @@ namespace tpp {
 namespace {
 
 torch::Tensor weighted_log_likelihood(Model& model, const Batch& batch, const IntegralOptions& integral) {
-  auto ll = model.log_likelihood(batch, integral);
-  return (ll * batch.weight.to(ll.dtype())).sum();
+  return model.likelihood_terms(model.encode(batch), integral).weighted_sum(batch.weight);
 }
 
 torch::Tensor flatten(const torch::autograd::variable_list& grads, const std::vector<torch::Tensor>& params) {

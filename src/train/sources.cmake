@@ -1,5 +1,6 @@
 list(APPEND TPP_SOURCES
   src/train/mle.cpp
+  src/train/objective.cpp
   src/train/metrics.cpp
   src/train/trainer.cpp
 )

@@ -12,6 +12,7 @@
 #include "tpp/core/progress.h"
 #include "tpp/data/batch.h"
 #include "tpp/train/mle.h"
+#include "tpp/train/objective.h"
 
 namespace tpp {
 
@@ -67,7 +68,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j, std::uint64_t defaul
   c.seed = default_seed;
   if (j.is_null()) return c;
   if (!j.is_object()) throw Error("train: must be a JSON object");
-  static const std::set<std::string> known = {"optimizer", "lr", "weight_decay", "batch_size", "epochs", "clip",
+  static const std::set<std::string> known = {"optimizer", "lr", "weight_decay", "batch_size", "bucket_window", "epochs", "clip",
                                               "patience", "integral", "mc_points", "eval_points", "loss_weights",
                                               "seed", "max_iterations", "tolerance"};
   for (auto it = j.begin(); it != j.end(); ++it)
@@ -77,6 +78,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j, std::uint64_t defaul
     c.lr = j.value("lr", c.lr);
     c.weight_decay = j.value("weight_decay", c.weight_decay);
     c.batch_size = j.value("batch_size", c.batch_size);
+    c.bucket_window = j.value("bucket_window", c.bucket_window);
     c.epochs = j.value("epochs", c.epochs);
     c.clip = j.value("clip", c.clip);
     c.patience = j.value("patience", c.patience);
@@ -104,6 +106,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j, std::uint64_t defaul
   if (!(c.lr > 0)) throw Error("train: \"lr\" must be positive");
   if (!(c.weight_decay >= 0)) throw Error("train: \"weight_decay\" must be >= 0");
   if (c.batch_size <= 0) throw Error("train: \"batch_size\" must be positive");
+  if (c.bucket_window < 0) throw Error("train: \"bucket_window\" must be >= 0");
   if (c.epochs < 0) throw Error("train: \"epochs\" must be >= 0");
   if (!(c.clip >= 0)) throw Error("train: \"clip\" must be >= 0");
   if (c.patience < 0) throw Error("train: \"patience\" must be >= 0");
@@ -117,14 +120,18 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j, std::uint64_t defaul
 
 nlohmann::json TrainConfig::to_json() const {
   return {{"optimizer", optimizer}, {"lr", lr},           {"weight_decay", weight_decay}, {"batch_size", batch_size},
-          {"epochs", epochs},       {"clip", clip},       {"patience", patience},         {"integral", integral},
-          {"mc_points", mc_points}, {"eval_points", eval_points}, {"loss_weights", loss_weights()},
+          {"bucket_window", bucket_window},          {"epochs", epochs},       {"clip", clip},       {"patience", patience},         {"integral", integral},
+          {"mc_points", mc_points}, {"eval_points", eval_points}, {"loss_weights", loss_weights().to_json()},
           {"seed", seed},           {"max_iterations", max_iterations}, {"tolerance", tolerance}};
 }
 
-nlohmann::json TrainConfig::loss_weights() const { return {{"ll", loss_ll}, {"type", loss_type}, {"time", loss_time}}; }
+LossWeights TrainConfig::loss_weights() const { return {loss_ll, loss_type, loss_time}; }
 
-IntegralOptions TrainConfig::training_integral() const { return {parse_integral(integral), mc_points}; }
+IntegralOptions TrainConfig::training_integral(int epoch) const {
+  IntegralOptions options{parse_integral(integral), mc_points};
+  options.seed = epoch_seed(seed, epoch);
+  return options;
+}
 
 IntegralOptions TrainConfig::evaluation_integral() const { return {IntegralOptions::Method::Exact, eval_points}; }
 
@@ -139,11 +146,10 @@ double log_likelihood_per_event(Model& model, const Dataset& data, const Integra
   model.eval();
   torch::NoGradGuard guard;
   double total = 0.0, events = 0.0;
-  for (const auto& indices : batch_indices(data.sequences.size(), static_cast<std::size_t>(batch_size), false, 0)) {
+  for (const auto& indices : length_sorted_batch_indices(data, static_cast<std::size_t>(batch_size))) {
     Batch b = make_batch(data, indices, ctx);
-    auto ll = model.log_likelihood(b, integral);
-    total += (b.weight * ll).sum().item<double>();
-    events += (b.weight * b.action_mask.sum(1).to(b.weight.dtype())).sum().item<double>();
+    total += model.likelihood_terms(model.encode(b), integral).weighted_sum(b.weight).item<double>();
+    events += weighted_action_count(b).item<double>();
   }
   model.train(was_training);
   if (events == 0) throw Error("evaluation data has no actions");
@@ -299,12 +305,12 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
   if (options_.resume && !options_.checkpoint.empty() && std::filesystem::exists(options_.checkpoint))
     state = read_checkpoint(options_.checkpoint, *model_, optimizer, config_, ctx_);
 
-  const IntegralOptions integral = config_.training_integral();
   const IntegralOptions evaluation = config_.evaluation_integral();
-  const nlohmann::json weights = config_.loss_weights();
-  const bool auxiliary = config_.loss_type != 0 || config_.loss_time != 0;
+  const LossWeights weights = config_.loss_weights();
   auto stop_now = [&] { return dev && config_.patience > 0 && state.bad_epochs >= config_.patience; };
 
+  std::vector<std::size_t> lengths;
+  for (const auto& seq : train.sequences) lengths.push_back(seq.events.size());
   TrainResult result;
   int epochs_this_call = 0;
   double seconds_this_call = 0.0;
@@ -314,15 +320,13 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
     const std::uint64_t seed = epoch_seed(config_.seed, epoch);
     torch::manual_seed(seed);
     model_->train();
+    const IntegralOptions integral = config_.training_integral(epoch);
     double loss_sum = 0.0, actions_sum = 0.0;
-    for (const auto& indices : batch_indices(train.sequences.size(), config_.batch_size, true, seed)) {
+    for (const auto& indices : bucketed_batch_indices(lengths, config_.batch_size, config_.bucket_window, seed)) {
       Batch batch = make_batch(train, indices, ctx_);
-      const double actions = batch.action_mask.sum().item<double>();
+      const double actions = weighted_action_count(batch).item<double>();
       if (actions == 0) continue;  // nothing to normalise by; the next batch carries the signal
-      auto ll = model_->log_likelihood(batch, integral);
-      auto loss = -config_.loss_ll * (batch.weight * ll).sum();
-      if (auxiliary) loss = loss + (batch.weight * model_->auxiliary_loss(model_->encode(batch), weights)).sum();
-      loss = loss / actions;
+      auto loss = training_objective(*model_, batch, integral, weights).loss / actions;
       optimizer.zero_grad();
       loss.backward();
       if (config_.clip > 0) torch::nn::utils::clip_grad_norm_(model_->parameters(), config_.clip);

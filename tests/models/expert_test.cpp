@@ -266,7 +266,7 @@ TEST(Expert, LossesCountUserActionsOnly) {
   }
   ASSERT_EQ(actions, 5);
   auto aux = model->auxiliary_loss(history, {{"type", 0.7}, {"time", 0.2}});
-  EXPECT_NEAR(aux[0].item<double>(), 0.7 * ce + 0.2 * squared, 1e-10);
+  EXPECT_NEAR(aux[0].sum().item<double>(), 0.7 * ce + 0.2 * squared, 1e-10);
   auto ll = model->log_likelihood(batch, {IntegralOptions::Method::GaussLegendre, 64});
   auto numeric = [&] {  // ∫ Σ_k λ_k over every interval by Simpson's rule
     double total = 0;
@@ -339,7 +339,7 @@ TEST(Expert, FullModelGradientsMatchCentralDifferences) {
   const nlohmann::json weights{{"type", 0.5}, {"time", 0.1}};
   auto objective = [&] {
     History h = model->encode(batch);
-    return (model->log_likelihood(batch, options) - model->auxiliary_loss(h, weights)).sum();
+    return model->likelihood_terms(h, options).log_likelihood().sum() - model->auxiliary_loss(h, weights).sum();
   };
   model->zero_grad();
   objective().backward();

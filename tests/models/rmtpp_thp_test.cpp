@@ -74,8 +74,8 @@ TEST(Thp, StimuliConditionButAreNeverTargets) {
   with_stimulus.sequences[0].events.insert(with_stimulus.sequences[0].events.begin() + 1, Event{0.2, 0, true, {}, {}});
   auto model = tiny("thp", d.schema);
   nlohmann::json w = {{"type", 1.0}, {"time", 1.0}};
-  auto a = model->auxiliary_loss(model->encode(make_batch(d, {0}, Context{})), w);
-  auto b = model->auxiliary_loss(model->encode(make_batch(with_stimulus, {0}, Context{})), w);
+  auto a = model->auxiliary_loss(model->encode(make_batch(d, {0}, Context{})), w).sum();
+  auto b = model->auxiliary_loss(model->encode(make_batch(with_stimulus, {0}, Context{})), w).sum();
   EXPECT_TRUE(std::isfinite(b.item<double>()));
   EXPECT_NE(a.item<double>(), b.item<double>());  // the stimulus changes the states after it
   // The stimulus is not in the likelihood's event term: LL stays finite and depends on it only through the state.

@@ -1,5 +1,6 @@
 list(APPEND TPP_TESTS
   tests/train/mle_test.cpp
+  tests/train/objective_test.cpp
   tests/train/metrics_test.cpp
   tests/train/trainer_test.cpp
 )

@@ -25,7 +25,9 @@ struct Batch {
   torch::Tensor action_mask;  // [B, L]   bool, real user action (the likelihood's events)
   torch::Tensor length;       // [B]      long, number of events
   torch::Tensor category;     // [B]      long, -1 unknown
-  torch::Tensor weight;       // [B]      per-sequence loss weight (IPTW); 1 by default
+  torch::Tensor weight;       // [B, L+1] per-interval loss weight (IPTW): interval i's compensator and
+                              //          the event closing it; 1 by default, 0 beyond the last interval
+  torch::Tensor sequence_id;  // [B]      long, index of the sequence in its dataset (seeds its Monte Carlo nodes)
   torch::Tensor user_features;  // [B, F_u] or undefined when the schema has none
   torch::Tensor event_meta;     // [B, L, F_e] or undefined
   // [B, L] bool or undefined: the events whose prediction is scored (e.g. ExPERT's last 30% of a
@@ -49,5 +51,14 @@ Batch make_batch(const Dataset& data, const Context& ctx);  // all sequences
 // One batch per group of batch_size sequences; shuffled with `seed` when shuffle is true.
 std::vector<std::vector<std::size_t>> batch_indices(std::size_t n, std::size_t batch_size, bool shuffle,
                                                     std::uint64_t seed);
+// Evaluation batches: the sequences in order of length (stable), cut into batches, so each pads
+// little. For sums over a data set, where order does not matter.
+std::vector<std::vector<std::size_t>> length_sorted_batch_indices(const Dataset& data, std::size_t batch_size);
+// Training batches of similar lengths, so padding does not dominate: the sequences are shuffled
+// with `seed`, each run of `window` batches' worth of them is sorted by length (stable) and cut
+// into batches, and the batches are shuffled. window <= 1 is batch_indices(n, batch_size, true, seed).
+std::vector<std::vector<std::size_t>> bucketed_batch_indices(const std::vector<std::size_t>& lengths,
+                                                             std::size_t batch_size, std::size_t window,
+                                                             std::uint64_t seed);
 
 }  // namespace tpp

@@ -36,7 +36,7 @@ class HawkesImpl : public Model {
   torch::Tensor intensity(const History& history, const torch::Tensor& elapsed) override;
   // Intensities only decay between events: the bound is the total at the interval start.
   torch::Tensor intensity_upper_bound(const History& history, const torch::Tensor& window) override;
-  torch::Tensor log_likelihood(const Batch& batch, const IntegralOptions& options = {}) override;
+  LikelihoodTerms likelihood_terms(const History& history, const IntegralOptions& options = {}) override;
   // Intensity at each interval start, [B, L+1, K].
   torch::Tensor embedding(const History& history) override;
   std::unique_ptr<ThinningTarget> thinning_target(double t_start) const override;

@@ -37,7 +37,7 @@ class InhibitionImpl : public Model {
   // negative one at the window end; f_k is increasing, so f_k(μ_k + Σ max) bounds λ_k.
   torch::Tensor intensity_upper_bound(const History& history, const torch::Tensor& window) override;
   // Gauss–Legendre over each interval (options.points nodes); Exact is served the same way.
-  torch::Tensor log_likelihood(const Batch& batch, const IntegralOptions& options = {}) override;
+  LikelihoodTerms likelihood_terms(const History& history, const IntegralOptions& options = {}) override;
   torch::Tensor embedding(const History& history) override;  // activation at interval starts, [B, L+1, K]
   std::unique_ptr<ThinningTarget> thinning_target(double t_start) const override;
 

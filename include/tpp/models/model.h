@@ -3,8 +3,10 @@
 // IPTW and policy code work on all of them. See data/batch.h for the interval convention.
 #include <torch/torch.h>
 
+#include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -29,6 +31,23 @@ struct IntegralOptions {
   enum class Method { Exact, GaussLegendre, MonteCarlo };
   Method method{Method::GaussLegendre};
   int points{32};   // quadrature nodes or Monte Carlo samples per interval
+  // Monte Carlo only. Set: the nodes of sequence `batch.sequence_id[b]` come from its own stream
+  // stream_seed(seed, id), drawn for its own intervals, so they do not depend on which sequences
+  // share its batch or process. Unset: drawn from LibTorch's global generator.
+  std::optional<std::uint64_t> seed;
+};
+
+// The log-likelihood of a batch as per-event terms, from one encode:
+//   LL_b = Σ_i log_intensity[b, i] − Σ_i compensator[b, i].
+// Per-interval weights w [B, L+1] (Batch::weight) multiply interval i's compensator and the log
+// intensity of the event that closes it (event i), which is what IPTW's per-event weights need.
+struct LikelihoodTerms {
+  torch::Tensor log_intensity;  // [B, L]: log λ_{k_i}(t_i) at each user action; 0 at stimuli and padding
+  torch::Tensor compensator;    // [B, L+1]: ∫ Σ_k λ_k over interval i; 0 on padded intervals
+
+  torch::Tensor log_likelihood() const;  // [B]: per sequence, unweighted
+  // Σ_b Σ_i w[b, i]·(log_intensity[b, i] − compensator[b, i]): a scalar.
+  torch::Tensor weighted_sum(const torch::Tensor& weight) const;
 };
 
 class Model : public torch::nn::Module {
@@ -45,14 +64,18 @@ class Model : public torch::nn::Module {
   // A bound M with Σ_k λ_k(start + s) <= M for all s in [0, window] on each interval:
   // window [B, L+1] -> [B, L+1]. Used by thinning.
   virtual torch::Tensor intensity_upper_bound(const History& history, const torch::Tensor& window) = 0;
-  // Per-sequence Σ_{actions} log λ_{k_i}(t_i) − ∫_{t_start}^{t_end} Σ_k λ_k(t) dt: [B].
-  // The default evaluates intensity() at the events and integrates it numerically; models with a
-  // closed-form compensator override it and honour Method::Exact.
-  virtual torch::Tensor log_likelihood(const Batch& batch, const IntegralOptions& options = {});
+  // The likelihood's per-event terms on an encoded history. The default evaluates intensity() at
+  // the events and integrates it numerically; models with a closed-form compensator override it
+  // and honour Method::Exact (exactly per interval).
+  virtual LikelihoodTerms likelihood_terms(const History& history, const IntegralOptions& options = {});
+  // Per-sequence Σ_{actions} log λ_{k_i}(t_i) − ∫_{t_start}^{t_end} Σ_k λ_k(t) dt: [B]
+  // (encode + likelihood_terms).
+  torch::Tensor log_likelihood(const Batch& batch, const IntegralOptions& options = {});
   // History embedding h_i used by IPTW binning: [B, L+1, q]. Default: history.hidden.
   virtual torch::Tensor embedding(const History& history) { return history.hidden; }
-  // Extra training loss on top of −log-likelihood (e.g. THP's type and time heads): [B].
-  // Default: none (zeros).
+  // Extra training loss on top of −log-likelihood (e.g. THP's type and time heads), per event:
+  // [B, L], the loss of event i predicted from interval i's state; 0 at stimuli and padding.
+  // Default: none (undefined tensor).
   virtual torch::Tensor auxiliary_loss(const History& history, const nlohmann::json& weights);
   // A fast scalar simulator of this model with its current parameters, starting from an empty
   // history at time t_start; nullptr when the model has none (the sampler then re-encodes the
@@ -60,12 +83,15 @@ class Model : public torch::nn::Module {
   virtual std::unique_ptr<ThinningTarget> thinning_target(double t_start) const { return nullptr; }
 
  protected:
-  // Σ_{actions} log λ_{k_i}(t_i) per sequence, from intensity() at the event times.
+  // log λ_{k_i}(t_i) at each action [B, L], from intensity() at the event times.
   torch::Tensor event_log_intensity(const History& history);
-  // ∫ Σ_k λ_k over every interval by quadrature or Monte Carlo, per sequence.
-  torch::Tensor numeric_integral(const History& history, const IntegralOptions& options);
+  // ∫ Σ_k λ_k over every interval by quadrature or Monte Carlo: [B, L+1].
+  torch::Tensor numeric_compensator(const History& history, const IntegralOptions& options);
 };
 
 using ModelPtr = std::shared_ptr<Model>;
+
+// per_type [B, L, K] read at each action's type: [B, L], 0 at stimuli and padding.
+torch::Tensor at_action_types(const Batch& batch, const torch::Tensor& per_type);
 
 }  // namespace tpp

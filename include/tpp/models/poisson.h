@@ -20,7 +20,7 @@ class PoissonImpl : public Model {
   History encode(const Batch& batch) override;
   torch::Tensor intensity(const History& history, const torch::Tensor& elapsed) override;
   torch::Tensor intensity_upper_bound(const History& history, const torch::Tensor& window) override;
-  torch::Tensor log_likelihood(const Batch& batch, const IntegralOptions& options = {}) override;
+  LikelihoodTerms likelihood_terms(const History& history, const IntegralOptions& options = {}) override;
 
   torch::Tensor rate() const;  // [K], positive
 

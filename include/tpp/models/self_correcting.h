@@ -32,7 +32,7 @@ class SelfCorrectingImpl : public Model {
   // Increasing between events: the bound is Σ_k λ_k at the window's end (infinite for an
   // infinite window).
   torch::Tensor intensity_upper_bound(const History& history, const torch::Tensor& window) override;
-  torch::Tensor log_likelihood(const Batch& batch, const IntegralOptions& options = {}) override;
+  LikelihoodTerms likelihood_terms(const History& history, const IntegralOptions& options = {}) override;
   torch::Tensor embedding(const History& history) override;  // hidden
   std::unique_ptr<ThinningTarget> thinning_target(double t_start) const override;
 

@@ -70,9 +70,9 @@ torch::Tensor thp_temporal_encoding(const torch::Tensor& time, int d_model);
 // ExPERT's linear pre-activation under a softplus): Σ_k max(λ_k(0), λ_k(window)).
 torch::Tensor upper_bound_at_window_ends(Model& model, const History& history, const torch::Tensor& window);
 
-// THP's auxiliary loss over the actions of each sequence: λ_type·CE(type logits) +
-// λ_time·(gap − predicted gap)², from heads for interval i (predicting event i): logits
-// [B, L+1, K], predicted gap [B, L+1]. Stimuli never enter it. -> [B].
+// THP's auxiliary loss at each action: λ_type·CE(type logits) + λ_time·(gap − predicted gap)²,
+// from heads for interval i (predicting event i): logits [B, L+1, K], predicted gap [B, L+1].
+// Stimuli and padding get 0. -> [B, L].
 torch::Tensor thp_auxiliary_loss(const Batch& batch, const torch::Tensor& type_logits,
                                  const torch::Tensor& predicted_gap, const nlohmann::json& weights);
 

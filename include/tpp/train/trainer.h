@@ -14,6 +14,7 @@
 #include "tpp/core/context.h"
 #include "tpp/data/dataset.h"
 #include "tpp/models/model.h"
+#include "tpp/train/objective.h"
 
 namespace tpp {
 
@@ -23,6 +24,9 @@ struct TrainConfig {
   double lr{1e-3};
   double weight_decay{0.0};
   int batch_size{32};
+  // Batches per length-sorting window (bucketed_batch_indices): batches hold sequences of similar
+  // length, so little of a step is padding. 0 or 1: plain shuffled batches.
+  int bucket_window{16};
   int epochs{30};
   double clip{1.0};               // max global gradient norm; 0 turns clipping off
   int patience{5};                // epochs without dev improvement before stopping; 0: never stop
@@ -40,8 +44,9 @@ struct TrainConfig {
   // when "seed" is not given.
   static TrainConfig from_json(const nlohmann::json& train, std::uint64_t default_seed = 1);
   nlohmann::json to_json() const;
-  nlohmann::json loss_weights() const;  // {"ll":..,"type":..,"time":..} for Model::auxiliary_loss
-  IntegralOptions training_integral() const;
+  LossWeights loss_weights() const;
+  // The training integral of an epoch: Monte Carlo nodes seeded per (seed, epoch, sequence).
+  IntegralOptions training_integral(int epoch) const;
   IntegralOptions evaluation_integral() const;  // Exact where the model has it, else Gauss–Legendre
 };
 
@@ -71,7 +76,8 @@ struct TrainerOptions {
   int stop_after_epochs{0};          // > 0: return after this many epochs of this call (tests a kill)
 };
 
-// Σ_b weight_b·LL_b / Σ_b weight_b·#actions_b over a dataset, without gradients, in eval mode.
+// Σ w·(log λ − Λ) / Σ w over actions on a dataset (per-interval weights; 1 by default), without
+// gradients, in eval mode.
 double log_likelihood_per_event(Model& model, const Dataset& data, const IntegralOptions& integral,
                                 const Context& ctx, int batch_size = 256);
 
