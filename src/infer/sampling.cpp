@@ -1,6 +1,7 @@
 #include "tpp/infer/sampling.h"
 
 #include <cmath>
+#include <limits>
 
 #include "tpp/core/error.h"
 #include "tpp/core/rng.h"
@@ -9,62 +10,39 @@
 
 namespace tpp {
 
-ModelThinningTarget::ModelThinningTarget(Model& model, Schema schema, Sequence history, Context ctx)
-    : model_(model), ctx_(ctx) {
+ModelThinningTarget::ModelThinningTarget(Model& model, const Schema& schema, const Sequence& history, Context ctx)
+    : model_(model) {
   if (schema.num_action_types != model.num_types())
     throw Error("sampling: schema has " + std::to_string(schema.num_action_types) + " action types, model " +
                 std::to_string(model.num_types()));
-  data_.schema = std::move(schema);
-  data_.sequences.push_back(std::move(history));
+  state_ = model.start(schema, history, ctx);
 }
 
 int ModelThinningTarget::num_types() const { return model_.num_types(); }
 
 void ModelThinningTarget::observe(const Event& event) {
-  auto& seq = data_.sequences.front();
-  const double last = seq.events.empty() ? seq.t_start : seq.events.back().time;
-  if (!(event.time >= last)) throw Error("sampling: observed event at " + std::to_string(event.time) +
-                                         " precedes the history's last time " + std::to_string(last));
-  seq.events.push_back(event);
-  stale_ = true;
-}
-
-double ModelThinningTarget::last_start() const {
-  const auto& seq = data_.sequences.front();
-  return seq.events.empty() ? seq.t_start : seq.events.back().time;
-}
-
-void ModelThinningTarget::refresh() {
-  if (!stale_) return;
+  if (!(event.time >= state_->last_time()))
+    throw Error("sampling: observed event at " + std::to_string(event.time) + " precedes the history's last time " +
+                std::to_string(state_->last_time()));
   torch::NoGradGuard no_grad;
-  auto& seq = data_.sequences.front();
-  // Only the last interval is queried, so the window may end at its start.
-  seq.t_end = last_start();
-  encoded_ = model_.encode(make_batch(data_, ctx_));
-  stale_ = false;
+  state_->observe(event);
 }
 
 void ModelThinningTarget::intensities(double t, std::vector<double>& out) {
-  refresh();
-  torch::NoGradGuard no_grad;
-  const int64_t n = static_cast<int64_t>(data_.sequences.front().events.size());
-  const double elapsed = t - last_start();
-  if (elapsed < 0) throw Error("sampling: intensity asked before the last observed event");
-  auto query = torch::zeros({1, n + 1, 1}, ctx_.options());
-  query[0][n][0] = elapsed;
-  auto lambda = model_.intensity(encoded_, query)[0][n][0].to(torch::kCPU, torch::kFloat64).contiguous();
+  if (t < state_->last_time()) throw Error("sampling: intensity asked before the last observed event");
+  auto lambda = state_->intensity_at(model_, {t})[0].contiguous();
   out.assign(lambda.data_ptr<double>(), lambda.data_ptr<double>() + lambda.numel());
 }
 
 double ModelThinningTarget::upper_bound(double t, double t_until) {
-  refresh();
-  torch::NoGradGuard no_grad;
-  const int64_t n = static_cast<int64_t>(data_.sequences.front().events.size());
-  if (t < last_start()) throw Error("sampling: bound asked before the last observed event");
-  // The model bounds [start, start + window] ⊇ [t, t_until].
-  auto window = torch::zeros({1, n + 1}, ctx_.options());
-  window[0][n] = t_until - last_start();
-  return model_.intensity_upper_bound(encoded_, window)[0][n].item<double>();
+  if (t < state_->last_time()) throw Error("sampling: bound asked before the last observed event");
+  // The model bounds [last event, last event + window] ⊇ [t, t_until]. The bound and the
+  // intensity it is checked against round differently (float32 most of all); a margin of 64
+  // machine epsilons of the model's dtype keeps it a bound, and any bound keeps thinning exact.
+  const double epsilon = state_->current().start.scalar_type() == torch::kFloat32
+                             ? std::numeric_limits<float>::epsilon()
+                             : std::numeric_limits<double>::epsilon();
+  return state_->upper_bound(model_, t_until - state_->last_time()) * (1 + 64 * epsilon);
 }
 
 std::unique_ptr<ThinningTarget> make_thinning_target(Model& model, const Schema& schema, const Sequence& history,

@@ -109,6 +109,47 @@ torch::Tensor HawkesImpl::compensator(const History& history) {
   return mu().sum() * span + (E * decayed).sum({2, 3});
 }
 
+namespace {
+// O(R·K) per event: the excitation per decay group, decayed over the gap and jumped by the event,
+// as in encode().
+class HawkesState : public UserState {
+ public:
+  HawkesState(HawkesImpl& model, const Schema& schema, const Sequence& user, const Context& ctx, bool matrix)
+      : UserState(schema, user, ctx), model_(model), matrix_(matrix) {
+    auto beta = model.beta_groups().to(ctx.dtype);
+    excitation_ = torch::zeros({beta.size(0), static_cast<int64_t>(model.num_types())}, ctx.options());
+  }
+  const History& current() override {
+    if (!history_) {
+      History h = open_history();
+      h.parts["excitation"] = excitation_.unsqueeze(0).unsqueeze(0);  // [1, 1, R, K]
+      h.hidden = h.parts["excitation"].sum(2);
+      history_ = std::make_unique<History>(std::move(h));
+    }
+    return *history_;
+  }
+  int64_t open_interval() const override { return 0; }
+
+ private:
+  void advance(const Event&, double, int64_t token, double gap) override {
+    auto beta = model_.beta_groups().to(ctx_.dtype);
+    auto jump = (model_.alpha()[token] * model_.beta()).to(ctx_.dtype);  // [K] (β a matrix: [C, K] row)
+    if (matrix_) jump = jump[token];
+    excitation_ = excitation_ * torch::exp(-beta * gap);
+    excitation_[matrix_ ? token : 0] += jump;
+    history_.reset();
+  }
+  HawkesImpl& model_;
+  bool matrix_;
+  torch::Tensor excitation_;  // [R, K]
+  std::unique_ptr<History> history_;
+};
+}  // namespace
+
+std::unique_ptr<UserState> HawkesImpl::make_state(const Schema& schema, const Sequence& user, const Context& ctx) {
+  return std::make_unique<HawkesState>(*this, schema, user, ctx, config_.beta_matrix);
+}
+
 LikelihoodTerms HawkesImpl::likelihood_terms(const History& h, const IntegralOptions& options) {
   if (options.method != IntegralOptions::Method::Exact) return Model::likelihood_terms(h, options);
   const Batch& batch = h.batch;

@@ -2,6 +2,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "tpp/core/error.h"
 #include "tpp/core/numerics.h"
 #include "tpp/core/rng.h"
 
@@ -77,6 +78,20 @@ LikelihoodTerms Model::likelihood_terms(const History& history, const IntegralOp
 
 torch::Tensor Model::log_likelihood(const Batch& batch, const IntegralOptions& options) {
   return likelihood_terms(encode(batch), options).log_likelihood();
+}
+
+std::unique_ptr<UserState> Model::start(const Schema& schema, const Sequence& user, const Context& ctx) {
+  if (schema.num_action_types != num_types())
+    throw Error("user state: schema has " + std::to_string(schema.num_action_types) + " action types, model \"" +
+                name() + "\" " + std::to_string(num_types()));
+  torch::NoGradGuard no_grad;
+  auto state = make_state(schema, user, ctx);
+  for (const auto& e : user.events) state->observe(e);
+  return state;
+}
+
+std::unique_ptr<UserState> Model::make_state(const Schema& schema, const Sequence& user, const Context& ctx) {
+  return std::make_unique<ReencodingState>(*this, schema, user, ctx);
 }
 
 torch::Tensor Model::auxiliary_loss(const History&, const nlohmann::json&) { return {}; }

@@ -93,6 +93,48 @@ History NhpImpl::encode(const Batch& batch) {
   return history;
 }
 
+// O(1) per event: the CT-LSTM transition of encode() applied to the carried cell state.
+class NhpState : public UserState {
+ public:
+  NhpState(NhpImpl& model, const Schema& schema, const Sequence& user, const Context& ctx)
+      : UserState(schema, user, ctx), model_(model) {
+    auto zeros = torch::zeros({1, model.config_.hidden_size}, ctx.options());
+    state_ = model.step(token_tensor(model.bos_type()), zeros, zeros, zeros);
+  }
+  const History& current() override {
+    if (!history_) {
+      History h = open_history();
+      h.parts["cell"] = state_.cell.unsqueeze(1);
+      h.parts["cell_target"] = state_.cell_target.unsqueeze(1);
+      h.parts["decay"] = state_.decay.unsqueeze(1);
+      h.parts["output_gate"] = state_.output_gate.unsqueeze(1);
+      h.hidden = h.parts["output_gate"] * two_sigmoid_minus_one(2 * h.parts["cell"]);
+      history_ = std::make_unique<History>(std::move(h));
+    }
+    return *history_;
+  }
+  int64_t open_interval() const override { return 0; }
+
+ private:
+  torch::Tensor token_tensor(int64_t token) const {
+    return torch::full({1}, token, torch::TensorOptions().dtype(torch::kLong).device(ctx_.device));
+  }
+  void advance(const Event&, double, int64_t token, double gap) override {
+    const auto& s = state_;
+    auto decayed = s.cell_target + (s.cell - s.cell_target) * torch::exp(-s.decay * gap);  // (7)
+    auto hidden = s.output_gate * two_sigmoid_minus_one(2 * decayed);                     // (4b)
+    state_ = model_.step(token_tensor(token), hidden, decayed, s.cell_target);
+    history_.reset();
+  }
+  NhpImpl& model_;
+  NhpImpl::State state_;
+  std::unique_ptr<History> history_;
+};
+
+std::unique_ptr<UserState> NhpImpl::make_state(const Schema& schema, const Sequence& user, const Context& ctx) {
+  return std::make_unique<NhpState>(*this, schema, user, ctx);
+}
+
 torch::Tensor NhpImpl::cell_at(const History& history, const torch::Tensor& elapsed) const {
   auto cell = history.parts.at("cell").unsqueeze(2);
   auto target = history.parts.at("cell_target").unsqueeze(2);

@@ -40,6 +40,31 @@ History PoissonImpl::encode(const Batch& batch) {
   return h;
 }
 
+namespace {
+// The intensity ignores the history: the open interval only needs its start.
+class PoissonState : public UserState {
+ public:
+  PoissonState(const Schema& schema, const Sequence& user, const Context& ctx) : UserState(schema, user, ctx) {}
+  const History& current() override {
+    if (!history_) {
+      History h = open_history();
+      h.hidden = torch::zeros({1, 1, 0}, h.start.options());
+      history_ = std::make_unique<History>(std::move(h));
+    }
+    return *history_;
+  }
+  int64_t open_interval() const override { return 0; }
+
+ private:
+  void advance(const Event&, double, int64_t, double) override { history_.reset(); }
+  std::unique_ptr<History> history_;
+};
+}  // namespace
+
+std::unique_ptr<UserState> PoissonImpl::make_state(const Schema& schema, const Sequence& user, const Context& ctx) {
+  return std::make_unique<PoissonState>(schema, user, ctx);
+}
+
 torch::Tensor PoissonImpl::intensity(const History&, const torch::Tensor& elapsed) {
   auto shape = elapsed.sizes().vec();
   shape.push_back(config_.num_types);

@@ -74,11 +74,55 @@ History RmtppImpl::encode(const Batch& batch) {
     }
     states = torch::cat({bos_top, out}, 1);
   }
+  read_out(h, states);
+  return h;
+}
+
+void RmtppImpl::read_out(History& h, const torch::Tensor& states) {
   h.hidden = states;
   auto features = dropout_->forward(states);
   h.parts["log_base"] = base_head_->forward(features).squeeze(-1);
   h.parts["log_mark"] = torch::log_softmax(mark_head_->forward(features), -1);
-  return h;
+}
+
+// O(1) per event: one step of the same RNN from the carried hidden (and cell) state.
+class RmtppState : public UserState {
+ public:
+  RmtppState(RmtppImpl& model, const Schema& schema, const Sequence& user, const Context& ctx)
+      : UserState(schema, user, ctx), model_(model) {
+    const int64_t N = model.config_.layers, H = model.config_.hidden;
+    hidden_ = model.h_bos_.unsqueeze(1).expand({N, 1, H}).contiguous();
+    if (model.lstm_) cell_ = model.c_bos_.unsqueeze(1).expand({N, 1, H}).contiguous();
+  }
+  const History& current() override {
+    if (!history_) {
+      history_ = std::make_unique<History>(open_history());
+      model_.read_out(*history_, hidden_[model_.config_.layers - 1].unsqueeze(1));  // [1, 1, H]
+    }
+    return *history_;
+  }
+  int64_t open_interval() const override { return 0; }
+
+ private:
+  void advance(const Event&, double, int64_t token, double gap) override {
+    auto type = torch::full({1, 1}, token, torch::TensorOptions().dtype(torch::kLong).device(ctx_.device));
+    auto input = torch::cat({model_.type_embedding_->forward(type), torch::full({1, 1, 1}, gap, hidden_.options())}, -1);
+    if (model_.gru_) {
+      hidden_ = std::get<1>(model_.gru_->forward(input, hidden_));
+    } else {
+      auto next = std::get<1>(model_.lstm_->forward(input, std::make_tuple(hidden_, cell_)));
+      hidden_ = std::get<0>(next);
+      cell_ = std::get<1>(next);
+    }
+    history_.reset();
+  }
+  RmtppImpl& model_;
+  torch::Tensor hidden_, cell_;  // [layers, 1, H]
+  std::unique_ptr<History> history_;
+};
+
+std::unique_ptr<UserState> RmtppImpl::make_state(const Schema& schema, const Sequence& user, const Context& ctx) {
+  return std::make_unique<RmtppState>(*this, schema, user, ctx);
 }
 
 torch::Tensor RmtppImpl::intensity(const History& history, const torch::Tensor& elapsed) {

@@ -66,6 +66,37 @@ torch::Tensor SelfCorrectingImpl::compensator(const History& history) {
   return (torch::exp(history.hidden) * torch::expm1(m * history.batch.span.unsqueeze(-1)) / m).sum(-1);
 }
 
+namespace {
+// O(K) per event: the accumulated corrections, as in encode().
+class SelfCorrectingState : public UserState {
+ public:
+  SelfCorrectingState(SelfCorrectingImpl& model, const Schema& schema, const Sequence& user, const Context& ctx)
+      : UserState(schema, user, ctx), model_(model), accumulated_(torch::zeros({model.num_types()}, ctx.options())) {}
+  const History& current() override {
+    if (!history_) {
+      History h = open_history();
+      h.hidden = (model_.mu() * h.start.unsqueeze(-1) - accumulated_).to(ctx_.dtype);  // [1, 1, K]
+      history_ = std::make_unique<History>(std::move(h));
+    }
+    return *history_;
+  }
+  int64_t open_interval() const override { return 0; }
+
+ private:
+  void advance(const Event&, double, int64_t token, double) override {
+    accumulated_ = accumulated_ + model_.alpha()[token].to(ctx_.dtype);
+    history_.reset();
+  }
+  SelfCorrectingImpl& model_;
+  torch::Tensor accumulated_;  // [K]
+  std::unique_ptr<History> history_;
+};
+}  // namespace
+
+std::unique_ptr<UserState> SelfCorrectingImpl::make_state(const Schema& schema, const Sequence& user, const Context& ctx) {
+  return std::make_unique<SelfCorrectingState>(*this, schema, user, ctx);
+}
+
 LikelihoodTerms SelfCorrectingImpl::likelihood_terms(const History& h, const IntegralOptions& options) {
   if (options.method != IntegralOptions::Method::Exact) return Model::likelihood_terms(h, options);
   const Batch& batch = h.batch;

@@ -8,6 +8,7 @@ list(APPEND TPP_SOURCES
   src/models/self_correcting.cpp
   src/models/rmtpp.cpp
   src/models/thp.cpp
+  src/models/user_state.cpp
   src/models/attention.cpp
   src/models/nhp.cpp
   src/models/sahp.cpp

@@ -75,6 +75,23 @@ torch::Tensor ThpLayerImpl::forward(const torch::Tensor& x, const AttentionConte
   return norm_ff_->forward(y + dropout_->forward(ff));
 }
 
+torch::Tensor ThpLayerImpl::forward_next(const torch::Tensor& x, Cache& cache) {
+  if (is_training()) throw std::logic_error("ThpLayer::forward_next runs in evaluation mode only");
+  if (query_stimulus_) throw std::logic_error("ThpLayer::forward_next: one query matrix only");
+  const int64_t D = x.size(2), dh = D / heads_;
+  auto split = [&](const torch::Tensor& t) { return t.view({1, 1, heads_, dh}).transpose(1, 2); };  // [1, h, 1, dh]
+  auto q = split(query_->forward(x));
+  auto key = split(key_->forward(x)), value = split(value_->forward(x));
+  cache.keys = cache.keys.defined() ? torch::cat({cache.keys, key}, 2) : key;
+  cache.values = cache.values.defined() ? torch::cat({cache.values, value}, 2) : value;
+  auto scores = torch::matmul(q, cache.keys.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(dh)));
+  auto allowed = torch::ones_like(scores, scores.options().dtype(torch::kBool));
+  auto mixed = torch::matmul(masked_softmax(scores, allowed), cache.values).transpose(1, 2).reshape({1, 1, D});
+  auto y = norm_attention_->forward(x + out_->forward(mixed));
+  auto ff = ff_out_->forward(torch::gelu(ff_in_->forward(y)));
+  return norm_ff_->forward(y + ff);
+}
+
 ThpImpl::ThpImpl(ThpConfig config) : config_(std::move(config)) {
   const int D = config_.d_model;
   type_embedding_ = register_module(
@@ -104,16 +121,61 @@ History ThpImpl::encode(const Batch& batch) {
   h.start = torch::cat({torch::zeros({B, 1}, opts), batch.time}, 1);
   const int64_t bos = config_.num_types + config_.num_stimulus_types;
   auto tokens = torch::cat({torch::full({B, 1}, bos, batch.type.options()), batch.type}, 1);  // [B, L+1]
-  auto x = type_embedding_->forward(tokens) + thp_temporal_encoding(h.start, config_.d_model);
+  auto x = embed(tokens, h.start);
   // Causal: token t sees tokens u <= t. Padding sits after every real token, so it is never seen.
   auto allowed = torch::ones({L + 1, L + 1}, opts.dtype(torch::kBool)).tril();
   AttentionContext context;
   context.allowed = allowed;
   for (auto& layer : layers_) x = layer->forward(x, context);
-  h.hidden = x;
-  h.parts["base"] = intensity_head_->forward(x);
-  h.parts["slope"] = 1.0 / (h.start + config_.time_guard);
+  read_out(h, x);
   return h;
+}
+
+torch::Tensor ThpImpl::embed(const torch::Tensor& tokens, const torch::Tensor& time) {
+  return type_embedding_->forward(tokens) + thp_temporal_encoding(time, config_.d_model);
+}
+
+void ThpImpl::read_out(History& h, const torch::Tensor& hidden) {
+  h.hidden = hidden;
+  h.parts["base"] = intensity_head_->forward(hidden);
+  h.parts["slope"] = 1.0 / (h.start + config_.time_guard);
+}
+
+// O(n) per event: each layer keeps the keys and values of the tokens read so far, and the new
+// token attends to them (ThpLayer::forward_next) instead of the whole history being re-encoded.
+class ThpState : public UserState {
+ public:
+  ThpState(ThpImpl& model, const Schema& schema, const Sequence& user, const Context& ctx)
+      : UserState(schema, user, ctx), model_(model), caches_(model.layers_.size()) {
+    read(model.config_.num_types + model.config_.num_stimulus_types, 0.0);  // BOS at t_start
+  }
+  const History& current() override {
+    if (!history_) {
+      History h = open_history();
+      model_.read_out(h, top_);
+      history_ = std::make_unique<History>(std::move(h));
+    }
+    return *history_;
+  }
+  int64_t open_interval() const override { return 0; }
+
+ private:
+  void read(int64_t token, double relative) {
+    auto opts = ctx_.options();
+    auto x = model_.embed(torch::full({1, 1}, token, opts.dtype(torch::kLong)), torch::full({1, 1}, relative, opts));
+    for (std::size_t l = 0; l < caches_.size(); ++l) x = model_.layers_[l]->forward_next(x, caches_[l]);
+    top_ = x;
+    history_.reset();
+  }
+  void advance(const Event&, double relative, int64_t token, double) override { read(token, relative); }
+  ThpImpl& model_;
+  std::vector<ThpLayerImpl::Cache> caches_;
+  torch::Tensor top_;  // [1, 1, D]: the last token's top-layer state
+  std::unique_ptr<History> history_;
+};
+
+std::unique_ptr<UserState> ThpImpl::make_state(const Schema& schema, const Sequence& user, const Context& ctx) {
+  return std::make_unique<ThpState>(*this, schema, user, ctx);
 }
 
 torch::Tensor ThpImpl::intensity(const History& history, const torch::Tensor& elapsed) {

@@ -53,7 +53,7 @@ TEST(ModelThinningTarget, ReencodedHistoryGivesTheHawkesIntensityAndAValidBound)
     EXPECT_NEAR(lambda[1], 0.1 + 2.0 * excite, 1e-12);
     EXPECT_GE(target.upper_bound(0.9, 3.0) + 1e-12, lambda[0] + lambda[1]);
   }
-  EXPECT_EQ(target.history().events.size(), 2u);
+  EXPECT_EQ(target.num_events(), 2u);
 }
 
 TEST(Generate, PoissonNextEventsHaveGammaMeansAndRateFrequencies) {

@@ -15,26 +15,22 @@
 
 namespace tpp {
 
-// Works for every model; costs one encode() per change of history (O(n) each for most models).
+// Works for every model through its incremental user state (Model::start): O(1) per event for
+// RNN and classical models, O(n) for THP's key/value cache, a re-encode for models without their
+// own state.
 class ModelThinningTarget : public ThinningTarget {
  public:
   // `history` holds the events observed so far and its t_start; the model is borrowed.
-  ModelThinningTarget(Model& model, Schema schema, Sequence history, Context ctx = {});
+  ModelThinningTarget(Model& model, const Schema& schema, const Sequence& history, Context ctx = {});
   int num_types() const override;
   double upper_bound(double t, double t_until) override;
   void intensities(double t, std::vector<double>& out) override;
   void observe(const Event& event) override;
-  const Sequence& history() const { return data_.sequences.front(); }
+  std::size_t num_events() const { return state_->num_events(); }
 
  private:
-  void refresh();
-  double last_start() const;
-
   Model& model_;
-  Dataset data_;  // one sequence, identity time scale
-  Context ctx_;
-  History encoded_;
-  bool stale_{true};
+  std::unique_ptr<UserState> state_;
 };
 
 // The model's own scalar simulator fed with `history` when it has one and `prefer_model_target`,

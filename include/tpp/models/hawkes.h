@@ -49,9 +49,12 @@ class HawkesImpl : public Model {
   torch::Tensor beta() const;   // scalar [] or [K + K_s, K]
   // μ, α, β flattened in that order (the natural parameters, e.g. for standard errors).
   torch::Tensor natural_parameters() const;
+  torch::Tensor beta_groups() const;  // [R, K]: β per decay group (R = K + K_s for a β matrix, else 1)
+
+ protected:
+  std::unique_ptr<UserState> make_state(const Schema& schema, const Sequence& user, const Context& ctx) override;
 
  private:
-  torch::Tensor beta_groups() const;  // [R, K]
   HawkesConfig config_;
   torch::Tensor raw_mu_, raw_alpha_, raw_beta_, source_mask_;
 };

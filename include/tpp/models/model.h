@@ -15,6 +15,7 @@
 #include "tpp/data/batch.h"
 #include "tpp/data/dataset.h"
 #include "tpp/models/thinning_target.h"
+#include "tpp/models/user_state.h"
 
 namespace tpp {
 
@@ -77,12 +78,18 @@ class Model : public torch::nn::Module {
   // [B, L], the loss of event i predicted from interval i's state; 0 at stimuli and padding.
   // Default: none (undefined tensor).
   virtual torch::Tensor auxiliary_loss(const History& history, const nlohmann::json& weights);
+  // The incremental state of one user (models/user_state.h) after observing `user`'s events
+  // (absolute times in the user's units; the model in evaluation mode).
+  std::unique_ptr<UserState> start(const Schema& schema, const Sequence& user, const Context& ctx = {});
   // A fast scalar simulator of this model with its current parameters, starting from an empty
   // history at time t_start; nullptr when the model has none (the sampler then re-encodes the
   // growing history with encode()).
   virtual std::unique_ptr<ThinningTarget> thinning_target(double t_start) const { return nullptr; }
 
  protected:
+  // A state before any event for start(). Default: ReencodingState; models with a recursion or a
+  // cache return their own.
+  virtual std::unique_ptr<UserState> make_state(const Schema& schema, const Sequence& user, const Context& ctx);
   // log λ_{k_i}(t_i) at each action [B, L], from intensity() at the event times.
   torch::Tensor event_log_intensity(const History& history);
   // ∫ Σ_k λ_k over every interval by quadrature or Monte Carlo: [B, L+1].

@@ -32,7 +32,11 @@ class NhpImpl : public Model {
   torch::Tensor scale() const;  // s_k [K], positive
   int bos_type() const { return config_.num_types + config_.num_stimulus_types; }
 
+ protected:
+  std::unique_ptr<UserState> make_state(const Schema& schema, const Sequence& user, const Context& ctx) override;
+
  private:
+  friend class NhpState;
   struct State {
     torch::Tensor cell, cell_target, decay, output_gate;  // [B, D] each
   };

@@ -24,6 +24,9 @@ class PoissonImpl : public Model {
 
   torch::Tensor rate() const;  // [K], positive
 
+ protected:
+  std::unique_ptr<UserState> make_state(const Schema& schema, const Sequence& user, const Context& ctx) override;
+
  private:
   PoissonConfig config_;
   torch::Tensor raw_rate_;  // softplus(raw_rate_) = rate

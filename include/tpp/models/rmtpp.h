@@ -43,7 +43,13 @@ class RmtppImpl : public Model {
 
   torch::Tensor slope() const { return w_; }
 
+ protected:
+  std::unique_ptr<UserState> make_state(const Schema& schema, const Sequence& user, const Context& ctx) override;
+
  private:
+  friend class RmtppState;
+  // hidden = states [B, I, H]; the heads' parts for those intervals.
+  void read_out(History& h, const torch::Tensor& states);
   RmtppConfig config_;
   torch::nn::Embedding type_embedding_{nullptr};
   torch::nn::GRU gru_{nullptr};

@@ -42,6 +42,9 @@ class SelfCorrectingImpl : public Model {
   torch::Tensor mu() const;     // [K]
   torch::Tensor alpha() const;  // [K + K_s, K]
 
+ protected:
+  std::unique_ptr<UserState> make_state(const Schema& schema, const Sequence& user, const Context& ctx) override;
+
  private:
   SelfCorrectingConfig config_;
   torch::Tensor raw_mu_, raw_alpha_, source_mask_;

@@ -52,6 +52,15 @@ class ThpLayerImpl : public torch::nn::Module {
   // x [B, T, D] -> [B, T, D]. Every query must be allowed at least one key.
   torch::Tensor forward(const torch::Tensor& x, const AttentionContext& context);
 
+  // The keys and values of the tokens a layer has seen, [1, heads, T, D/heads] each.
+  struct Cache {
+    torch::Tensor keys, values;
+  };
+  // The next token x [1, 1, D] of a causal sequence, attending to the cached tokens before it and
+  // to itself: forward()'s last row for that sequence, in O(T) instead of O(T²). Appends the
+  // token's key and value to `cache`. Evaluation mode (no dropout), one query matrix.
+  torch::Tensor forward_next(const torch::Tensor& x, Cache& cache);
+
  private:
   int heads_;
   torch::nn::Linear query_{nullptr}, key_{nullptr}, value_{nullptr}, out_{nullptr};
@@ -93,7 +102,15 @@ class ThpImpl : public Model {
   torch::Tensor type_logits(const History& history);
   torch::Tensor predicted_gap(const History& history);
 
+ protected:
+  std::unique_ptr<UserState> make_state(const Schema& schema, const Sequence& user, const Context& ctx) override;
+
  private:
+  friend class ThpState;
+  // Input encoding of tokens [B, T] at relative times [B, T].
+  torch::Tensor embed(const torch::Tensor& tokens, const torch::Tensor& time);
+  // hidden = top-layer states [B, I, D] at interval starts [B, I]: the intensity's parts.
+  void read_out(History& h, const torch::Tensor& hidden);
   ThpConfig config_;
   torch::nn::Embedding type_embedding_{nullptr};  // K + K_s + 1 (BOS) rows
   std::vector<ThpLayer> layers_;
