@@ -1,7 +1,5 @@
 #include "tpp/models/model.h"
 
-#include <ATen/CPUGeneratorImpl.h>
-
 #include "tpp/core/error.h"
 #include "tpp/core/numerics.h"
 #include "tpp/core/rng.h"
@@ -15,13 +13,15 @@ namespace {
 torch::Tensor seeded_fractions(const Batch& b, std::uint64_t seed, int points) {
   const int64_t B = b.batch_size(), L = b.max_length();
   if (!b.sequence_id.defined()) throw std::logic_error("seeded Monte Carlo integral: batch has no sequence ids");
-  auto ids = b.sequence_id.to(torch::kCPU);
-  auto lengths = b.length.to(torch::kCPU);
+  auto ids = b.sequence_id.to(torch::kCPU).contiguous();
+  auto lengths = b.length.to(torch::kCPU).contiguous();
   auto out = torch::zeros({B, L + 1, points}, torch::kFloat64);
+  double* data = out.data_ptr<double>();
   for (int64_t i = 0; i < B; ++i) {
-    auto generator = at::detail::createCPUGenerator(stream_seed(seed, static_cast<std::uint64_t>(ids[i].item<int64_t>())));
-    const int64_t intervals = lengths[i].item<int64_t>() + 1;
-    out[i].narrow(0, 0, intervals).copy_(torch::rand({intervals, points}, generator, torch::kFloat64));
+    Rng rng(stream_seed(seed, static_cast<std::uint64_t>(ids.data_ptr<int64_t>()[i])));
+    const int64_t draws = (lengths.data_ptr<int64_t>()[i] + 1) * points;  // its own intervals only
+    double* row = data + i * (L + 1) * points;
+    for (int64_t j = 0; j < draws; ++j) row[j] = rng.uniform();
   }
   return out.to(b.span.options());
 }

@@ -1,6 +1,7 @@
 #include "tpp/models/thp.h"
 
 #include <cmath>
+#include <limits>
 
 #include "tpp/core/numerics.h"
 #include "tpp/models/attention.h"
@@ -49,16 +50,17 @@ ThpLayerImpl::ThpLayerImpl(int d_model, int d_ff, int heads, double dropout, boo
 torch::Tensor ThpLayerImpl::forward(const torch::Tensor& x, const AttentionContext& context) {
   const int64_t B = x.size(0), T = x.size(1), D = x.size(2), dh = D / heads_;
   auto split = [&](const torch::Tensor& t) { return t.view({B, T, heads_, dh}).transpose(1, 2); };  // [B, h, T, dh]
+  // The 1/√d_h scale goes on the queries ([B, h, T, dh]), not on the [B, h, T, T] scores.
   const double scale = 1.0 / std::sqrt(static_cast<double>(dh));
-  auto q = split(query_->forward(x));
+  auto q = split(query_->forward(x)) * scale;
   torch::Tensor q_stimulus;
-  if (query_stimulus_ && context.key_is_stimulus.defined()) q_stimulus = split(query_stimulus_->forward(x));
+  if (query_stimulus_ && context.key_is_stimulus.defined()) q_stimulus = split(query_stimulus_->forward(x)) * scale;
   auto scores_against = [&](const torch::Tensor& keys) {  // [B, h, T, T]
     auto scores = torch::matmul(q, keys.transpose(-2, -1));
     if (q_stimulus.defined())
       scores = torch::where(context.key_is_stimulus.view({B, 1, 1, T}),
                             torch::matmul(q_stimulus, keys.transpose(-2, -1)), scores);
-    return scores * scale;
+    return scores;
   };
   auto scores = scores_against(split(key_->forward(x)));
   auto values = split(value_->forward(x));
@@ -68,7 +70,11 @@ torch::Tensor ThpLayerImpl::forward(const torch::Tensor& x, const AttentionConte
     values = torch::cat({values, split(value_->forward(context.future_input))}, 2);
     allowed = torch::cat({allowed, context.future_allowed.expand({B, 1, T, T})}, -1);
   }
-  auto attention = dropout_->forward(masked_softmax(scores, allowed));
+  // Every query sees at least one key (the contract above), so LibTorch's fused softmax over the
+  // masked scores is safe; it keeps one [B, h, T, T] tensor for backward where a hand-written one
+  // keeps three.
+  auto attention = dropout_->forward(
+      torch::softmax(scores.masked_fill(allowed.logical_not(), -std::numeric_limits<double>::infinity()), -1));
   auto mixed = torch::matmul(attention, values).transpose(1, 2).reshape({B, T, D});
   auto y = norm_attention_->forward(x + dropout_->forward(out_->forward(mixed)));
   auto ff = ff_out_->forward(torch::gelu(ff_in_->forward(y)));
@@ -80,13 +86,12 @@ torch::Tensor ThpLayerImpl::forward_next(const torch::Tensor& x, Cache& cache) {
   if (query_stimulus_) throw std::logic_error("ThpLayer::forward_next: one query matrix only");
   const int64_t D = x.size(2), dh = D / heads_;
   auto split = [&](const torch::Tensor& t) { return t.view({1, 1, heads_, dh}).transpose(1, 2); };  // [1, h, 1, dh]
-  auto q = split(query_->forward(x));
+  auto q = split(query_->forward(x)) * (1.0 / std::sqrt(static_cast<double>(dh)));
   auto key = split(key_->forward(x)), value = split(value_->forward(x));
   cache.keys = cache.keys.defined() ? torch::cat({cache.keys, key}, 2) : key;
   cache.values = cache.values.defined() ? torch::cat({cache.values, value}, 2) : value;
-  auto scores = torch::matmul(q, cache.keys.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(dh)));
-  auto allowed = torch::ones_like(scores, scores.options().dtype(torch::kBool));
-  auto mixed = torch::matmul(masked_softmax(scores, allowed), cache.values).transpose(1, 2).reshape({1, 1, D});
+  auto scores = torch::matmul(q, cache.keys.transpose(-2, -1));
+  auto mixed = torch::matmul(torch::softmax(scores, -1), cache.values).transpose(1, 2).reshape({1, 1, D});
   auto y = norm_attention_->forward(x + out_->forward(mixed));
   auto ff = ff_out_->forward(torch::gelu(ff_in_->forward(y)));
   return norm_ff_->forward(y + ff);

@@ -1,4 +1,5 @@
 list(APPEND TPP_SOURCES
+  src/train/flat_parameters.cpp
   src/train/mle.cpp
   src/train/objective.cpp
   src/train/metrics.cpp

@@ -11,6 +11,7 @@
 #include "tpp/core/error.h"
 #include "tpp/core/progress.h"
 #include "tpp/data/batch.h"
+#include "tpp/train/flat_parameters.h"
 #include "tpp/train/mle.h"
 #include "tpp/train/objective.h"
 
@@ -299,11 +300,14 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
   if (dev) check_schema(*model_, *dev, "dev");
   if (config_.optimizer == "lbfgs") return fit_lbfgs(train, dev);
 
-  torch::optim::Adam optimizer(model_->parameters(),
+  FlatParameters parameters(*model_);
+  torch::optim::Adam optimizer({parameters.flat()},
                                torch::optim::AdamOptions(config_.lr).weight_decay(config_.weight_decay));
   RunState state;
-  if (options_.resume && !options_.checkpoint.empty() && std::filesystem::exists(options_.checkpoint))
+  if (options_.resume && !options_.checkpoint.empty() && std::filesystem::exists(options_.checkpoint)) {
     state = read_checkpoint(options_.checkpoint, *model_, optimizer, config_, ctx_);
+    parameters.rebind(*model_);  // Module::load replaced the parameters' storage
+  }
 
   const IntegralOptions evaluation = config_.evaluation_integral();
   const LossWeights weights = config_.loss_weights();
@@ -327,9 +331,9 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
       const double actions = weighted_action_count(batch).item<double>();
       if (actions == 0) continue;  // nothing to normalise by; the next batch carries the signal
       auto loss = training_objective(*model_, batch, integral, weights).loss / actions;
-      optimizer.zero_grad();
+      parameters.zero_grad();
       loss.backward();
-      if (config_.clip > 0) torch::nn::utils::clip_grad_norm_(model_->parameters(), config_.clip);
+      if (config_.clip > 0) torch::nn::utils::clip_grad_norm_(parameters.flat(), config_.clip);
       optimizer.step();
       const double value = loss.item<double>();
       if (!std::isfinite(value))
