@@ -8,4 +8,5 @@ list(APPEND TPP_TESTS
   tests/models/attention_test.cpp
   tests/models/expert_test.cpp
   tests/models/nhp_test.cpp
+  tests/models/config_test.cpp
 )
