@@ -13,31 +13,10 @@
 
 namespace tpp {
 
-// Every built-in model; see TPP_REGISTER_MODEL.
-#define TPP_BUILTIN_MODELS(X) \
-  X(poisson)                  \
-  X(hawkes)                   \
-  X(inhibition)               \
-  X(self_correcting)          \
-  X(rmtpp)                    \
-  X(thp)                      \
-  X(nhp)                      \
-  X(sahp)                     \
-  X(attnhp)                   \
-  X(expert)
-
-#define TPP_DECLARE(key) void tpp_register_##key(ModelRegistry& registry);
-TPP_BUILTIN_MODELS(TPP_DECLARE)
-#undef TPP_DECLARE
-
+// A function-local static, so models registering from other objects' static initialisers find it
+// constructed whatever the initialisation order.
 ModelRegistry& ModelRegistry::instance() {
-  static ModelRegistry registry = [] {
-    ModelRegistry r;
-#define TPP_CALL(key) tpp_register_##key(r);
-    TPP_BUILTIN_MODELS(TPP_CALL)
-#undef TPP_CALL
-    return r;
-  }();
+  static ModelRegistry registry;
   return registry;
 }
 

@@ -35,17 +35,19 @@ class ModelRegistry {
   std::map<std::string, Entry> entries_;
 };
 
-// Registers a model from a .cpp file: TPP_REGISTER_MODEL(hawkes, HawkesConfig, HawkesImpl), with
-// Config::fields() declaring the keys and Config::from_json building the config for Impl.
-// Static libraries drop unreferenced objects, so every model is also listed in registry.cpp.
-#define TPP_REGISTER_MODEL(key, Config, Impl)                                                \
-  void tpp_register_##key(::tpp::ModelRegistry& registry) {                                \
-    registry.add(                                                                            \
-        #key,                                                                                \
-        [](const nlohmann::json& cfg, const ::tpp::Schema& schema) -> ::tpp::ModelPtr {      \
-          return std::make_shared<Impl>(Config::from_json(cfg, schema));                     \
-        },                                                                                   \
-        Config::fields().docs());                                                            \
+// Registers a model from its .cpp file at static initialisation:
+//   TPP_REGISTER_MODEL(hawkes, HawkesConfig, HawkesImpl)
+// with Config::fields() declaring the keys and Config::from_json building the config for Impl.
+// The library is an OBJECT library (CMakeLists.txt), so every object is linked whole and no
+// registration is dropped for being unreferenced: no list elsewhere names the models.
+#define TPP_REGISTER_MODEL(key, Config, Impl)                                                       \
+  namespace {                                                                                       \
+  [[maybe_unused]] const bool tpp_registered_##key = ::tpp::ModelRegistry::instance().add(         \
+      #key,                                                                                         \
+      [](const nlohmann::json& cfg, const ::tpp::Schema& schema) -> ::tpp::ModelPtr {               \
+        return std::make_shared<Impl>(Config::from_json(cfg, schema));                              \
+      },                                                                                            \
+      Config::fields().docs());                                                                     \
   }
 
 // Model file format: one torch archive holding parameters, config, schema and time scale.
