@@ -44,7 +44,8 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
   ctx.seed = train_config.seed;
   ctx.apply();
 
-  if (config.contains("text_features"))
+  // null is the declared default of "text_features" (no featuriser), as if the key were absent.
+  if (config.contains("text_features") && !config["text_features"].is_null())
     config["text_features"] = featurize_texts(config["text_features"], train, dev ? &*dev : nullptr);
 
   const double factor = time_scale_factor(options.time_scale, train);

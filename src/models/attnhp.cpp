@@ -4,29 +4,40 @@
 
 #include "tpp/core/numerics.h"
 #include "tpp/models/attention.h"
-#include "tpp/models/config_reader.h"
+#include "tpp/models/model_config.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {
 
+const ConfigFields<AttnhpConfig>& AttnhpConfig::fields() {
+  static const auto fields =
+      ConfigFields<AttnhpConfig>("attnhp")
+          .field("d_model", &AttnhpConfig::d_model, "state width, a multiple of heads", rules::positive<int>())
+          .field("d_time", &AttnhpConfig::d_time, "time embedding width, even", rules::positive<int>())
+          .field("heads", &AttnhpConfig::heads, "attention heads", rules::positive<int>())
+          .field("layers", &AttnhpConfig::layers, "attention layers", rules::positive<int>())
+          .field("dropout", &AttnhpConfig::dropout, "dropout in every layer", rules::probability_below_one())
+          .check([](const AttnhpConfig& c) {
+            return c.d_model % c.heads == 0 ? std::string()
+                                         : "\"d_model\" must be a multiple of \"heads\", got " + std::to_string(c.d_model) +
+                                               " with heads " + std::to_string(c.heads);
+          })
+          .check([](const AttnhpConfig& c) {
+            return c.d_time % 2 == 0 ? std::string()
+                                  : "\"d_time\" must be even (sinusoid pairs), got " + std::to_string(c.d_time);
+          });
+  return fields;
+}
+
 AttnhpConfig AttnhpConfig::from_json(const nlohmann::json& j, const Schema& schema) {
-  ConfigReader read(j, schema, "attnhp");
   AttnhpConfig c;
   c.num_types = schema.num_action_types;
   c.num_stimulus_types = schema.num_stimulus_types;
-  c.heads = read.positive("heads", c.heads);
-  c.d_model = read.width("d_model", c.d_model, c.heads);
-  c.d_time = read.positive("d_time", c.d_time);
-  if (c.d_time % 2 != 0) read.fail("\"d_time\" must be even (sinusoid pairs), got " + std::to_string(c.d_time));
-  c.layers = read.positive("layers", c.layers);
-  c.dropout = read.dropout(c.dropout);
+  read_model_config(fields(), j, schema, c);
   return c;
 }
 
-nlohmann::json AttnhpConfig::to_json() const {
-  return {{"model", "attnhp"}, {"d_model", d_model}, {"d_time", d_time}, {"heads", heads},
-          {"layers", layers},  {"dropout", dropout}};
-}
+nlohmann::json AttnhpConfig::to_json() const { return write_model_config(fields(), *this); }
 
 AttnhpImpl::AttnhpImpl(AttnhpConfig config) : config_(config) {
   const int64_t D = config_.d_model, T = config_.d_time;
@@ -161,8 +172,6 @@ torch::Tensor AttnhpImpl::intensity_upper_bound(const History& history, const to
   return scaled_softplus(pre_high, scale()).sum(-1);
 }
 
-TPP_REGISTER_MODEL(attnhp, [](const nlohmann::json& cfg, const Schema& schema) -> ModelPtr {
-  return std::make_shared<AttnhpImpl>(AttnhpConfig::from_json(cfg, schema));
-})
+TPP_REGISTER_MODEL(attnhp, AttnhpConfig, AttnhpImpl)
 
 }  // namespace tpp

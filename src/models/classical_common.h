@@ -1,16 +1,19 @@
 #pragma once
-// Helpers shared by the classical models (hawkes, inhibition, self_correcting): source types
-// (actions, then stimuli), JSON <-> parameter matrices, and the per-source one-hot of a batch.
+// Helpers shared by the classical models (hawkes, inhibition, self_correcting, poisson): source
+// types (actions, then stimuli), their config fields (vectors and matrices shaped by the schema),
+// and the per-source one-hot of a batch.
 // Private to src/models.
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "tpp/core/config_fields.h"
 #include "tpp/core/error.h"
 #include "tpp/core/numerics.h"
 #include "tpp/data/batch.h"
@@ -36,52 +39,93 @@ inline std::vector<double> to_vector(const torch::Tensor& t) {
   return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
 }
 
-inline nlohmann::json to_json_matrix(const torch::Tensor& m) {
-  auto v = to_vector(m);
-  nlohmann::json rows = nlohmann::json::array();
-  for (int64_t r = 0; r < m.size(0); ++r)
-    rows.push_back(std::vector<double>(v.begin() + r * m.size(1), v.begin() + (r + 1) * m.size(1)));
-  return rows;
+// How a classical parameter's values are constrained (all must be finite).
+enum class Sign { Any, Positive, NonNegative };
+
+inline std::string sign_text(Sign sign) {
+  return sign == Sign::Positive ? ", > 0" : sign == Sign::NonNegative ? ", >= 0" : "";
 }
 
-// A length-n vector from key: absent -> fill, a number -> n copies, an array -> exactly n entries.
-inline std::vector<double> read_vector(const nlohmann::json& j, const std::string& model, const std::string& key,
-                                       int n, double fill) {
-  if (!j.contains(key)) return std::vector<double>(n, fill);
-  const auto& v = j[key];
+// Throws ConfigFieldError unless every value is finite and obeys `sign`.
+inline void check_values(const std::vector<double>& v, Sign sign) {
+  for (double x : v) {
+    if (!std::isfinite(x)) throw ConfigFieldError("must be finite");
+    if (sign == Sign::Positive && !(x > 0)) throw ConfigFieldError("must be positive");
+    if (sign == Sign::NonNegative && x < 0) throw ConfigFieldError("must be non-negative");
+  }
+}
+
+// A length-n vector: a number -> n copies, an array -> exactly n numbers.
+inline std::vector<double> parse_vector(const nlohmann::json& v, int n) {
   if (v.is_number()) return std::vector<double>(n, v.get<double>());
-  if (!v.is_array() || static_cast<int>(v.size()) != n)
-    throw Error(model + ": \"" + key + "\" must be a number or an array of " + std::to_string(n) + " numbers");
-  return v.get<std::vector<double>>();
-}
-
-// A rows x cols matrix (row-major) from key: absent -> fill, a number -> constant, a nested array
-// of exactly rows x cols. When the schema has stimuli, an action-only (K x K) matrix is accepted
-// and the stimulus rows are filled with `fill`.
-inline std::vector<double> read_matrix(const nlohmann::json& j, const std::string& model, const std::string& key,
-                                       int rows, int cols, int action_rows, double fill) {
-  std::vector<double> out(static_cast<std::size_t>(rows) * cols, fill);
-  if (!j.contains(key)) return out;
-  const auto& v = j[key];
-  if (v.is_number()) return std::vector<double>(out.size(), v.get<double>());
-  const std::string shape = std::to_string(rows) + " x " + std::to_string(cols);
-  if (!v.is_array() || (static_cast<int>(v.size()) != rows && static_cast<int>(v.size()) != action_rows))
-    throw Error(model + ": \"" + key + "\" must be a number or a " + shape + " matrix (rows: source types = actions, then stimuli)");
-  for (std::size_t r = 0; r < v.size(); ++r) {
-    if (!v[r].is_array() || static_cast<int>(v[r].size()) != cols)
-      throw Error(model + ": \"" + key + "\" row " + std::to_string(r) + " must have " + std::to_string(cols) + " numbers");
-    for (int c = 0; c < cols; ++c) out[r * cols + c] = v[r][c].get<double>();
+  const std::string expected = "must be a number or an array of " + std::to_string(n) + " numbers";
+  if (!v.is_array() || static_cast<int>(v.size()) != n) throw ConfigFieldError(expected);
+  std::vector<double> out;
+  for (const auto& x : v) {
+    if (!x.is_number()) throw ConfigFieldError(expected);
+    out.push_back(x.get<double>());
   }
   return out;
 }
 
-inline void require_finite(const std::vector<double>& v, const std::string& model, const std::string& key, bool positive,
-                           bool non_negative = false) {
-  for (double x : v) {
-    if (!std::isfinite(x)) throw Error(model + ": \"" + key + "\" must be finite");
-    if (positive && !(x > 0)) throw Error(model + ": \"" + key + "\" must be positive");
-    if (non_negative && x < 0) throw Error(model + ": \"" + key + "\" must be non-negative");
+// A rows x cols matrix (row-major): a number -> constant, or a nested array of rows x cols. When
+// the schema has stimuli an action-only (action_rows x cols) matrix is accepted too, and the
+// stimulus rows take `fill`.
+inline std::vector<double> parse_matrix(const nlohmann::json& v, int rows, int cols, int action_rows, double fill) {
+  std::vector<double> out(static_cast<std::size_t>(rows) * cols, fill);
+  if (v.is_number()) return std::vector<double>(out.size(), v.get<double>());
+  const std::string shape = std::to_string(rows) + " x " + std::to_string(cols);
+  if (!v.is_array() || (static_cast<int>(v.size()) != rows && static_cast<int>(v.size()) != action_rows))
+    throw ConfigFieldError("must be a number or a " + shape + " matrix (rows: source types = actions, then stimuli)");
+  for (std::size_t r = 0; r < v.size(); ++r) {
+    if (!v[r].is_array() || static_cast<int>(v[r].size()) != cols)
+      throw ConfigFieldError("row " + std::to_string(r) + " must have " + std::to_string(cols) + " numbers");
+    for (int c = 0; c < cols; ++c) {
+      if (!v[r][c].is_number()) throw ConfigFieldError("row " + std::to_string(r) + " must hold numbers");
+      out[r * cols + c] = v[r][c].get<double>();
+    }
   }
+  return out;
+}
+
+// Row-major values with `cols` columns as nested JSON rows.
+inline nlohmann::json rows_json(const std::vector<double>& v, int cols) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (std::size_t r = 0; r * cols < v.size(); ++r)
+    rows.push_back(std::vector<double>(v.begin() + r * cols, v.begin() + (r + 1) * cols));
+  return rows;
+}
+
+// A per-action-type field [K] of a config with a num_types member: a number or K numbers.
+template <class Config>
+ConfigField<Config> vector_field(std::string key, std::vector<double> Config::*member, std::string doc, double fill,
+                                 Sign sign) {
+  ConfigField<Config> f;
+  f.doc = {std::move(key), "number or [K]" + sign_text(sign), nlohmann::json(fill).dump(), std::move(doc)};
+  f.read = [member, fill, sign](const nlohmann::json* v, Config& c) {
+    c.*member = v ? parse_vector(*v, c.num_types) : std::vector<double>(c.num_types, fill);
+    check_values(c.*member, sign);
+  };
+  f.write = [member](const Config& c) { return nlohmann::json(c.*member); };
+  return f;
+}
+
+// A per-(source, target action) field [K + K_s, K] of a config with num_types and
+// num_stimulus_types members; the default may depend on them (`fill`, shown as `shown_fill`).
+template <class Config>
+ConfigField<Config> matrix_field(std::string key, std::vector<double> Config::*member, std::string doc,
+                                 std::function<double(const Config&)> fill, std::string shown_fill, Sign sign) {
+  ConfigField<Config> f;
+  f.doc = {std::move(key), "number or (K+K_s) x K matrix (or K x K)" + sign_text(sign), std::move(shown_fill),
+           std::move(doc)};
+  f.read = [member, fill, sign](const nlohmann::json* v, Config& c) {
+    const int K = c.num_types, C = K + c.num_stimulus_types;
+    const double x = fill(c);
+    c.*member = v ? parse_matrix(*v, C, K, K, x) : std::vector<double>(static_cast<std::size_t>(C) * K, x);
+    check_values(c.*member, sign);
+  };
+  f.write = [member](const Config& c) { return rows_json(c.*member, c.num_types); };
+  return f;
 }
 
 // Softplus reparametrisation of a non-negative value: an exact zero is stored as 1e-10, which

@@ -9,7 +9,7 @@
 
 #include "tpp/core/error.h"
 #include "tpp/core/numerics.h"
-#include "tpp/models/config_reader.h"
+#include "tpp/models/model_config.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {
@@ -29,26 +29,47 @@ const std::map<std::string, VariantFlags>& variants() {
   return table;
 }
 
+std::vector<std::string> variant_names() {
+  std::vector<std::string> names;
+  for (const auto& item : variants()) names.push_back(item.first);
+  return names;
+}
+
+// A flag whose default is the preset of the variant read before it.
+std::function<bool(const ExpertConfig&)> preset(bool VariantFlags::*flag) {
+  return [flag](const ExpertConfig& c) { return variants().at(c.variant).*flag; };
+}
+
 }  // namespace
 
+const ConfigFields<ExpertConfig>& ExpertConfig::fields() {
+  static const auto fields =
+      ConfigFields<ExpertConfig>("expert")
+          .include(&ExpertConfig::thp, ThpConfig::fields())
+          .field("variant", &ExpertConfig::variant, "ablation preset of the four flags below (Table 3)",
+                 rules::one_of(variant_names()))
+          .field("stimulus_query", &ExpertConfig::stimulus_query, "Ext: W^Q_d2x scores stimulus keys", Rule<bool>{},
+                 preset(&VariantFlags::stimulus_query), "variant preset")
+          .field("user_features", &ExpertConfig::user_features, "P(User): x_i += W_u m^u", Rule<bool>{},
+                 preset(&VariantFlags::user_features), "variant preset")
+          .field("causal_mask", &ExpertConfig::causal_mask, "CM: per-type stimulus visibility from the schema",
+                 Rule<bool>{}, preset(&VariantFlags::causal_mask), "variant preset")
+          .field("event_meta", &ExpertConfig::event_meta, "Event: x_i += W_e m^e_i", Rule<bool>{},
+                 preset(&VariantFlags::event_meta), "variant preset")
+          .field("future_window", &ExpertConfig::future_window,
+                 "attend stimuli up to this far ahead of the interval start; 0 = off", rules::non_negative<double>())
+          .field("text_features", &ExpertConfig::text_features,
+                 "text featuriser spec or fitted state (data/text_features.h); null: none",
+                 Rule<nlohmann::json>{[](const nlohmann::json& v) { return v.is_null() || v.is_object(); },
+                                      "null or an object"});
+  return fields;
+}
+
 ExpertConfig ExpertConfig::from_json(const nlohmann::json& j, const Schema& schema) {
-  ConfigReader read(j, schema, "expert");
   ExpertConfig c;
-  c.thp = ThpConfig::from_json(j, schema);
-  c.variant = j.value("variant", c.variant);
-  auto preset = variants().find(c.variant);
-  if (preset == variants().end()) {
-    std::vector<std::string> names;
-    for (const auto& item : variants()) names.push_back(item.first);
-    read.fail(fmt::format("unknown \"variant\" \"{}\" (one of {})", c.variant, fmt::join(names, ", ")));
-  }
-  c.stimulus_query = j.value("stimulus_query", preset->second.stimulus_query);
-  c.user_features = j.value("user_features", preset->second.user_features);
-  c.causal_mask = j.value("causal_mask", preset->second.causal_mask);
-  c.event_meta = j.value("event_meta", preset->second.event_meta);
-  c.future_window = j.value("future_window", c.future_window);
-  if (!(c.future_window >= 0)) read.fail("\"future_window\" must be >= 0");
-  if (j.contains("text_features")) c.text_features = j.at("text_features");
+  c.thp.num_types = schema.num_action_types;
+  c.thp.num_stimulus_types = schema.num_stimulus_types;
+  read_model_config(fields(), j, schema, c);
   c.user_feature_dim = schema.user_feature_dim;
   c.event_meta_dim = schema.event_meta_dim;
 
@@ -64,18 +85,7 @@ ExpertConfig ExpertConfig::from_json(const nlohmann::json& j, const Schema& sche
   return c;
 }
 
-nlohmann::json ExpertConfig::to_json() const {
-  auto j = thp.to_json();
-  j["model"] = "expert";
-  j["variant"] = variant;
-  j["stimulus_query"] = stimulus_query;
-  j["user_features"] = user_features;
-  j["causal_mask"] = causal_mask;
-  j["event_meta"] = event_meta;
-  j["future_window"] = future_window;
-  if (!text_features.is_null()) j["text_features"] = text_features;
-  return j;
-}
+nlohmann::json ExpertConfig::to_json() const { return write_model_config(fields(), *this); }
 
 ExpertImpl::ExpertImpl(ExpertConfig config) : config_(std::move(config)) {
   const ThpConfig& c = config_.thp;
@@ -204,8 +214,6 @@ torch::Tensor ExpertImpl::auxiliary_loss(const History& history, const nlohmann:
   return thp_auxiliary_loss(history.batch, type_logits(history), predicted_gap(history), weights);
 }
 
-TPP_REGISTER_MODEL(expert, [](const nlohmann::json& cfg, const Schema& schema) -> ModelPtr {
-  return std::make_shared<ExpertImpl>(ExpertConfig::from_json(cfg, schema));
-})
+TPP_REGISTER_MODEL(expert, ExpertConfig, ExpertImpl)
 
 }  // namespace tpp

@@ -5,32 +5,59 @@
 #include "classical_common.h"
 #include "tpp/core/error.h"
 #include "tpp/core/numerics.h"
+#include "tpp/models/model_config.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {
+
+namespace {
+
+// β is one scalar unless "beta_matrix" (read before it) asks for one per (source, target) pair.
+ConfigField<HawkesConfig> beta_field() {
+  ConfigField<HawkesConfig> f;
+  f.doc = {"beta", "number > 0, or a matrix with beta_matrix", "1.0", "decay rate β of the kernel"};
+  f.read = [](const nlohmann::json* v, HawkesConfig& c) {
+    const int K = c.num_types, C = K + c.num_stimulus_types;
+    if (c.beta_matrix)
+      c.beta = v ? classical::parse_matrix(*v, C, K, K, 1.0) : std::vector<double>(static_cast<std::size_t>(C) * K, 1.0);
+    else if (v && !v->is_number())
+      throw ConfigFieldError("must be a number (set \"beta_matrix\": true for a matrix)");
+    else
+      c.beta = {v ? v->get<double>() : 1.0};
+    classical::check_values(c.beta, classical::Sign::Positive);
+  };
+  f.write = [](const HawkesConfig& c) {
+    return c.beta_matrix ? classical::rows_json(c.beta, c.num_types) : nlohmann::json(c.beta.at(0));
+  };
+  return f;
+}
+
+}  // namespace
+
+const ConfigFields<HawkesConfig>& HawkesConfig::fields() {
+  using classical::Sign;
+  static const auto fields =
+      ConfigFields<HawkesConfig>("hawkes")
+          .add(classical::vector_field("mu", &HawkesConfig::mu, "baseline rate μ_k", 0.5, Sign::Positive))
+          // 0.5/K per pair: the action block then has spectral radius 0.5.
+          .add(classical::matrix_field<HawkesConfig>(
+              "alpha", &HawkesConfig::alpha, "branching ratio α (row: source type, column: target action)",
+              [](const HawkesConfig& c) { return 0.5 / c.num_types; }, "0.5/K", Sign::NonNegative))
+          .field("beta_matrix", &HawkesConfig::beta_matrix, "one β per (source, target) pair instead of one scalar")
+          .add(beta_field());
+  return fields;
+}
 
 HawkesConfig HawkesConfig::from_json(const nlohmann::json& j, const Schema& schema) {
   HawkesConfig c;
   c.num_types = schema.num_action_types;
   c.num_stimulus_types = schema.num_stimulus_types;
-  const int K = c.num_types, C = classical::num_sources(schema);
-  if (K <= 0) throw Error("hawkes: the schema has no action types");
-  c.mu = classical::read_vector(j, "hawkes", "mu", K, 0.5);
-  // Default branching ratio 0.5/K per pair: the action block then has spectral radius 0.5.
-  c.alpha = classical::read_matrix(j, "hawkes", "alpha", C, K, K, 0.5 / K);
-  c.beta_matrix = j.value("beta_matrix", false);
-  if (c.beta_matrix)
-    c.beta = classical::read_matrix(j, "hawkes", "beta", C, K, K, 1.0);
-  else if (j.contains("beta") && !j["beta"].is_number())
-    throw Error("hawkes: \"beta\" must be a number (set \"beta_matrix\": true for a matrix)");
-  else
-    c.beta = {j.value("beta", 1.0)};
-  classical::require_finite(c.mu, "hawkes", "mu", true);
-  classical::require_finite(c.alpha, "hawkes", "alpha", false, true);
-  classical::require_finite(c.beta, "hawkes", "beta", true);
+  read_model_config(fields(), j, schema, c);
   c.source_mask = classical::source_mask(schema);
   return c;
 }
+
+nlohmann::json HawkesConfig::to_json() const { return write_model_config(fields(), *this); }
 
 HawkesImpl::HawkesImpl(HawkesConfig config) : config_(std::move(config)) {
   const int K = config_.num_types, C = K + config_.num_stimulus_types;
@@ -52,14 +79,12 @@ torch::Tensor HawkesImpl::natural_parameters() const {
 }
 
 nlohmann::json HawkesImpl::config() const {
-  nlohmann::json j = {{"model", "hawkes"}, {"mu", classical::to_vector(mu())}, {"alpha", classical::to_json_matrix(alpha())}};
-  if (config_.beta_matrix) {
-    j["beta_matrix"] = true;
-    j["beta"] = classical::to_json_matrix(beta());
-  } else {
-    j["beta"] = beta().item<double>();
-  }
-  return j;
+  // The current parameter values, so the config rebuilds the model as trained.
+  HawkesConfig c = config_;
+  c.mu = classical::to_vector(mu());
+  c.alpha = classical::to_vector(alpha());
+  c.beta = classical::to_vector(beta());
+  return c.to_json();
 }
 
 History HawkesImpl::encode(const Batch& batch) {
@@ -219,8 +244,6 @@ std::unique_ptr<ThinningTarget> HawkesImpl::thinning_target(double t_start) cons
                                         classical::to_vector(alpha() * beta()), classical::to_vector(beta()), t_start);
 }
 
-TPP_REGISTER_MODEL(hawkes, [](const nlohmann::json& cfg, const Schema& schema) -> ModelPtr {
-  return std::make_shared<HawkesImpl>(HawkesConfig::from_json(cfg, schema));
-})
+TPP_REGISTER_MODEL(hawkes, HawkesConfig, HawkesImpl)
 
 }  // namespace tpp

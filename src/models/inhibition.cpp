@@ -5,27 +5,35 @@
 #include "classical_common.h"
 #include "tpp/core/error.h"
 #include "tpp/core/numerics.h"
+#include "tpp/models/model_config.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {
+
+const ConfigFields<InhibitionConfig>& InhibitionConfig::fields() {
+  using classical::Sign;
+  const auto constant = [](double x) { return [x](const InhibitionConfig&) { return x; }; };
+  static const auto fields =
+      ConfigFields<InhibitionConfig>("inhibition")
+          .add(classical::vector_field("mu", &InhibitionConfig::mu, "base level μ_k, signed (< 0: inertia)", 0.0, Sign::Any))
+          .add(classical::matrix_field<InhibitionConfig>("alpha", &InhibitionConfig::alpha,
+                                                         "jump α, signed (< 0 inhibits)", constant(0.0), "0.0", Sign::Any))
+          .add(classical::matrix_field<InhibitionConfig>("delta", &InhibitionConfig::delta, "decay rate δ",
+                                                         constant(1.0), "1.0", Sign::Positive))
+          .add(classical::vector_field("scale", &InhibitionConfig::scale, "softplus scale s_k", 1.0, Sign::Positive));
+  return fields;
+}
 
 InhibitionConfig InhibitionConfig::from_json(const nlohmann::json& j, const Schema& schema) {
   InhibitionConfig c;
   c.num_types = schema.num_action_types;
   c.num_stimulus_types = schema.num_stimulus_types;
-  const int K = c.num_types, C = classical::num_sources(schema);
-  if (K <= 0) throw Error("inhibition: the schema has no action types");
-  c.mu = classical::read_vector(j, "inhibition", "mu", K, 0.0);
-  c.alpha = classical::read_matrix(j, "inhibition", "alpha", C, K, K, 0.0);
-  c.delta = classical::read_matrix(j, "inhibition", "delta", C, K, K, 1.0);
-  c.scale = classical::read_vector(j, "inhibition", "scale", K, 1.0);
-  classical::require_finite(c.mu, "inhibition", "mu", false);
-  classical::require_finite(c.alpha, "inhibition", "alpha", false);
-  classical::require_finite(c.delta, "inhibition", "delta", true);
-  classical::require_finite(c.scale, "inhibition", "scale", true);
+  read_model_config(fields(), j, schema, c);
   c.source_mask = classical::source_mask(schema);
   return c;
 }
+
+nlohmann::json InhibitionConfig::to_json() const { return write_model_config(fields(), *this); }
 
 InhibitionImpl::InhibitionImpl(InhibitionConfig config) : config_(std::move(config)) {
   const int K = config_.num_types, C = K + config_.num_stimulus_types;
@@ -42,11 +50,13 @@ torch::Tensor InhibitionImpl::delta() const { return torch::nn::functional::soft
 torch::Tensor InhibitionImpl::scale() const { return torch::nn::functional::softplus(raw_scale_); }
 
 nlohmann::json InhibitionImpl::config() const {
-  return {{"model", "inhibition"},
-          {"mu", classical::to_vector(mu())},
-          {"alpha", classical::to_json_matrix(alpha())},
-          {"delta", classical::to_json_matrix(delta())},
-          {"scale", classical::to_vector(scale())}};
+  // The current parameter values, so the config rebuilds the model as trained.
+  InhibitionConfig c = config_;
+  c.mu = classical::to_vector(mu());
+  c.alpha = classical::to_vector(alpha());
+  c.delta = classical::to_vector(delta());
+  c.scale = classical::to_vector(scale());
+  return c.to_json();
 }
 
 History InhibitionImpl::encode(const Batch& batch) {
@@ -150,8 +160,6 @@ std::unique_ptr<ThinningTarget> InhibitionImpl::thinning_target(double t_start) 
                                             classical::to_vector(delta()), classical::to_vector(scale()), t_start);
 }
 
-TPP_REGISTER_MODEL(inhibition, [](const nlohmann::json& cfg, const Schema& schema) -> ModelPtr {
-  return std::make_shared<InhibitionImpl>(InhibitionConfig::from_json(cfg, schema));
-})
+TPP_REGISTER_MODEL(inhibition, InhibitionConfig, InhibitionImpl)
 
 }  // namespace tpp

@@ -1,7 +1,7 @@
 #include "tpp/models/nhp.h"
 
 #include "tpp/core/numerics.h"
-#include "tpp/models/config_reader.h"
+#include "tpp/models/model_config.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {
@@ -13,16 +13,22 @@ enum Gate { kInput, kForget, kCandidate, kOutput, kInputTarget, kForgetTarget, k
 torch::Tensor two_sigmoid_minus_one(const torch::Tensor& x) { return 2 * torch::sigmoid(x) - 1; }
 }  // namespace
 
+const ConfigFields<NhpConfig>& NhpConfig::fields() {
+  static const auto fields =
+      ConfigFields<NhpConfig>("nhp")
+          .field("hidden_size", &NhpConfig::hidden_size, "D, continuous-time LSTM units", rules::positive<int>());
+  return fields;
+}
+
 NhpConfig NhpConfig::from_json(const nlohmann::json& j, const Schema& schema) {
-  ConfigReader read(j, schema, "nhp");
   NhpConfig c;
   c.num_types = schema.num_action_types;
   c.num_stimulus_types = schema.num_stimulus_types;
-  c.hidden_size = read.positive("hidden_size", c.hidden_size);
+  read_model_config(fields(), j, schema, c);
   return c;
 }
 
-nlohmann::json NhpConfig::to_json() const { return {{"model", "nhp"}, {"hidden_size", hidden_size}}; }
+nlohmann::json NhpConfig::to_json() const { return write_model_config(fields(), *this); }
 
 NhpImpl::NhpImpl(NhpConfig config) : config_(config) {
   const int64_t D = config_.hidden_size;
@@ -163,8 +169,6 @@ torch::Tensor NhpImpl::intensity_upper_bound(const History& history, const torch
   return scaled_softplus(peak, scale()).sum(-1);
 }
 
-TPP_REGISTER_MODEL(nhp, [](const nlohmann::json& cfg, const Schema& schema) -> ModelPtr {
-  return std::make_shared<NhpImpl>(NhpConfig::from_json(cfg, schema));
-})
+TPP_REGISTER_MODEL(nhp, NhpConfig, NhpImpl)
 
 }  // namespace tpp

@@ -1,22 +1,27 @@
 #include "tpp/models/poisson.h"
 
+#include "classical_common.h"
 #include "tpp/core/error.h"
 #include "tpp/core/numerics.h"
+#include "tpp/models/model_config.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {
 
+const ConfigFields<PoissonConfig>& PoissonConfig::fields() {
+  static const auto fields = ConfigFields<PoissonConfig>("poisson").add(
+      classical::vector_field("rate", &PoissonConfig::rate, "rate per action type", 1.0, classical::Sign::Positive));
+  return fields;
+}
+
 PoissonConfig PoissonConfig::from_json(const nlohmann::json& j, const Schema& schema) {
   PoissonConfig c;
   c.num_types = schema.num_action_types;
-  c.rate = j.value("rate", std::vector<double>(c.num_types, 1.0));
-  if (static_cast<int>(c.rate.size()) != c.num_types)
-    throw Error("poisson: \"rate\" has " + std::to_string(c.rate.size()) + " entries, schema has " +
-                std::to_string(c.num_types) + " action types");
-  for (double r : c.rate)
-    if (!(r > 0)) throw Error("poisson: rates must be positive");
+  read_model_config(fields(), j, schema, c);
   return c;
 }
+
+nlohmann::json PoissonConfig::to_json() const { return write_model_config(fields(), *this); }
 
 PoissonImpl::PoissonImpl(PoissonConfig config) : config_(std::move(config)) {
   std::vector<double> raw;
@@ -25,8 +30,10 @@ PoissonImpl::PoissonImpl(PoissonConfig config) : config_(std::move(config)) {
 }
 
 nlohmann::json PoissonImpl::config() const {
-  auto r = rate().detach().to(torch::kCPU, torch::kFloat64);
-  return {{"model", "poisson"}, {"rate", std::vector<double>(r.data_ptr<double>(), r.data_ptr<double>() + r.numel())}};
+  // The current rates, so the config rebuilds the model as trained.
+  PoissonConfig c = config_;
+  c.rate = classical::to_vector(rate());
+  return c.to_json();
 }
 
 torch::Tensor PoissonImpl::rate() const { return torch::nn::functional::softplus(raw_rate_); }
@@ -84,8 +91,6 @@ LikelihoodTerms PoissonImpl::likelihood_terms(const History& h, const IntegralOp
   return {events, rate().sum() * batch.span};
 }
 
-TPP_REGISTER_MODEL(poisson, [](const nlohmann::json& cfg, const Schema& schema) -> ModelPtr {
-  return std::make_shared<PoissonImpl>(PoissonConfig::from_json(cfg, schema));
-})
+TPP_REGISTER_MODEL(poisson, PoissonConfig, PoissonImpl)
 
 }  // namespace tpp

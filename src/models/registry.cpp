@@ -9,64 +9,50 @@
 
 #include "tpp/core/config_keys.h"
 #include "tpp/core/error.h"
+#include "tpp/models/model_config.h"
 
 namespace tpp {
 
-// Every built-in model; see TPP_REGISTER_MODEL.
-#define TPP_BUILTIN_MODELS(X) \
-  X(poisson)                  \
-  X(hawkes)                   \
-  X(inhibition)               \
-  X(self_correcting)          \
-  X(rmtpp)                    \
-  X(thp)                      \
-  X(nhp)                      \
-  X(sahp)                     \
-  X(attnhp)                   \
-  X(expert)
-
-#define TPP_DECLARE(key) void tpp_register_##key(ModelRegistry& registry);
-TPP_BUILTIN_MODELS(TPP_DECLARE)
-#undef TPP_DECLARE
-
+// A function-local static, so models registering from other objects' static initialisers find it
+// constructed whatever the initialisation order.
 ModelRegistry& ModelRegistry::instance() {
-  static ModelRegistry registry = [] {
-    ModelRegistry r;
-#define TPP_CALL(key) tpp_register_##key(r);
-    TPP_BUILTIN_MODELS(TPP_CALL)
-#undef TPP_CALL
-    return r;
-  }();
+  static ModelRegistry registry;
   return registry;
 }
 
-void ModelRegistry::add(const std::string& name, ModelFactory factory) { factories_[name] = std::move(factory); }
+bool ModelRegistry::add(const std::string& name, ModelFactory factory, std::vector<ConfigKeyDoc> keys) {
+  entries_[name] = {std::move(factory), std::move(keys)};
+  return true;
+}
+
+const ModelRegistry::Entry& ModelRegistry::entry(const std::string& name) const {
+  auto it = entries_.find(name);
+  if (it == entries_.end())
+    throw Error(fmt::format("model config: unknown model \"{}\" (known: {})", name, fmt::join(names(), ", ")));
+  return it->second;
+}
+
+const std::vector<ConfigKeyDoc>& ModelRegistry::keys(const std::string& name) const { return entry(name).keys; }
 
 ModelPtr ModelRegistry::create(const nlohmann::json& config, const Schema& schema) const {
   if (!config.is_object() || !config.contains("model") || !config["model"].is_string())
     throw Error("model config: missing string field \"model\"");
   const std::string name = config["model"].get<std::string>();
-  auto it = factories_.find(name);
-  if (it == factories_.end()) {
-    throw Error(fmt::format("model config: unknown model \"{}\" (known: {})", name, fmt::join(names(), ", ")));
-  }
-  ModelPtr model;
+  const Entry& found = entry(name);
+  // The declared fields are the keys the model reads, so none it reads can be rejected here.
+  std::vector<std::string> known = model_envelope_keys();
+  for (const auto& key : found.keys) known.push_back(key.key);
+  check_known_keys(config, known, "model config for \"" + name + "\"");
   try {
-    model = it->second(config, schema);
+    return found.factory(config, schema);
   } catch (const nlohmann::json::exception& e) {
     throw Error("model config for \"" + name + "\": " + e.what());
   }
-  // The model's own config lists every setting it reads; "train" belongs to the trainer.
-  const nlohmann::json accepted = model->config();
-  std::vector<std::string> known{"train"};
-  for (const auto& item : accepted.items()) known.push_back(item.key());
-  check_known_keys(config, known, "model config for \"" + name + "\"");
-  return model;
 }
 
 std::vector<std::string> ModelRegistry::names() const {
   std::vector<std::string> out;
-  for (const auto& [key, _] : factories_) out.push_back(key);
+  for (const auto& [key, _] : entries_) out.push_back(key);
   return out;
 }
 

@@ -1,6 +1,6 @@
 #include "tpp/models/rmtpp.h"
 
-#include "tpp/models/config_reader.h"
+#include "tpp/models/model_config.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {
@@ -15,25 +15,28 @@ torch::Tensor expm1_ratio(const torch::Tensor& x) {
 }
 }  // namespace
 
+const ConfigFields<RmtppConfig>& RmtppConfig::fields() {
+  static const auto fields =
+      ConfigFields<RmtppConfig>("rmtpp")
+          .field("embed_dim", &RmtppConfig::embed_dim, "type embedding size", rules::positive<int>())
+          .field("hidden", &RmtppConfig::hidden, "RNN state size", rules::positive<int>())
+          .field("layers", &RmtppConfig::layers, "stacked RNN layers", rules::positive<int>())
+          .field("cell", &RmtppConfig::cell, "recurrent cell", rules::one_of({"gru", "lstm"}))
+          .field("dropout", &RmtppConfig::dropout, "dropout between RNN layers and on h before the heads",
+                 rules::probability_below_one())
+          .field("w_init", &RmtppConfig::w_init, "initial time slope w");
+  return fields;
+}
+
 RmtppConfig RmtppConfig::from_json(const nlohmann::json& j, const Schema& schema) {
-  ConfigReader read(j, schema, "rmtpp");
   RmtppConfig c;
   c.num_types = schema.num_action_types;
   c.num_stimulus_types = schema.num_stimulus_types;
-  c.embed_dim = read.positive("embed_dim", c.embed_dim);
-  c.hidden = read.positive("hidden", c.hidden);
-  c.layers = read.positive("layers", c.layers);
-  c.cell = j.value("cell", c.cell);
-  if (c.cell != "gru" && c.cell != "lstm") read.fail("\"cell\" must be \"gru\" or \"lstm\", got \"" + c.cell + "\"");
-  c.dropout = read.dropout(c.dropout);
-  c.w_init = j.value("w_init", c.w_init);
+  read_model_config(fields(), j, schema, c);
   return c;
 }
 
-nlohmann::json RmtppConfig::to_json() const {
-  return {{"model", "rmtpp"}, {"embed_dim", embed_dim}, {"hidden", hidden}, {"layers", layers},
-          {"cell", cell},     {"dropout", dropout},     {"w_init", w_init}};
-}
+nlohmann::json RmtppConfig::to_json() const { return write_model_config(fields(), *this); }
 
 RmtppImpl::RmtppImpl(RmtppConfig config) : config_(std::move(config)) {
   const int E = config_.embed_dim, H = config_.hidden, N = config_.layers;
@@ -148,8 +151,6 @@ LikelihoodTerms RmtppImpl::likelihood_terms(const History& h, const IntegralOpti
   return {torch::where(batch.action_mask, at_event, torch::zeros({}, at_event.options())), compensator};
 }
 
-TPP_REGISTER_MODEL(rmtpp, [](const nlohmann::json& cfg, const Schema& schema) -> ModelPtr {
-  return std::make_shared<RmtppImpl>(RmtppConfig::from_json(cfg, schema));
-})
+TPP_REGISTER_MODEL(rmtpp, RmtppConfig, RmtppImpl)
 
 }  // namespace tpp

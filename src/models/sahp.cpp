@@ -1,28 +1,40 @@
 #include "tpp/models/sahp.h"
 
 #include "tpp/models/attention.h"
-#include "tpp/models/config_reader.h"
+#include "tpp/models/model_config.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {
 
+const ConfigFields<SahpConfig>& SahpConfig::fields() {
+  static const auto fields =
+      ConfigFields<SahpConfig>("sahp")
+          .field("d_model", &SahpConfig::d_model, "state width, even and a multiple of heads", rules::positive<int>())
+          .field("heads", &SahpConfig::heads, "attention heads", rules::positive<int>())
+          .field("layers", &SahpConfig::layers, "attention layers", rules::positive<int>())
+          .field("d_ff", &SahpConfig::d_ff, "feed-forward width", rules::positive<int>())
+          .field("dropout", &SahpConfig::dropout, "dropout in every layer", rules::probability_below_one())
+          .check([](const SahpConfig& c) {
+            return c.d_model % c.heads == 0 ? std::string()
+                                         : "\"d_model\" must be a multiple of \"heads\", got " + std::to_string(c.d_model) +
+                                               " with heads " + std::to_string(c.heads);
+          })
+          .check([](const SahpConfig& c) {
+            return c.d_model % 2 == 0 ? std::string()
+                                  : "\"d_model\" must be even (sinusoid pairs), got " + std::to_string(c.d_model);
+          });
+  return fields;
+}
+
 SahpConfig SahpConfig::from_json(const nlohmann::json& j, const Schema& schema) {
-  ConfigReader read(j, schema, "sahp");
   SahpConfig c;
   c.num_types = schema.num_action_types;
   c.num_stimulus_types = schema.num_stimulus_types;
-  c.heads = read.positive("heads", c.heads);
-  c.d_model = read.width("d_model", c.d_model, c.heads);
-  if (c.d_model % 2 != 0) read.fail("\"d_model\" must be even (sinusoid pairs), got " + std::to_string(c.d_model));
-  c.layers = read.positive("layers", c.layers);
-  c.d_ff = read.positive("d_ff", c.d_ff);
-  c.dropout = read.dropout(c.dropout);
+  read_model_config(fields(), j, schema, c);
   return c;
 }
 
-nlohmann::json SahpConfig::to_json() const {
-  return {{"model", "sahp"}, {"d_model", d_model}, {"heads", heads}, {"layers", layers}, {"d_ff", d_ff}, {"dropout", dropout}};
-}
+nlohmann::json SahpConfig::to_json() const { return write_model_config(fields(), *this); }
 
 SahpImpl::SahpImpl(SahpConfig config) : config_(config) {
   const int64_t D = config_.d_model;
@@ -113,8 +125,6 @@ torch::Tensor SahpImpl::intensity_upper_bound(const History& history, const torc
   return torch::nn::functional::softplus(peak).sum(-1);
 }
 
-TPP_REGISTER_MODEL(sahp, [](const nlohmann::json& cfg, const Schema& schema) -> ModelPtr {
-  return std::make_shared<SahpImpl>(SahpConfig::from_json(cfg, schema));
-})
+TPP_REGISTER_MODEL(sahp, SahpConfig, SahpImpl)
 
 }  // namespace tpp

@@ -6,23 +6,32 @@
 #include "classical_common.h"
 #include "tpp/core/error.h"
 #include "tpp/core/numerics.h"
+#include "tpp/models/model_config.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {
+
+const ConfigFields<SelfCorrectingConfig>& SelfCorrectingConfig::fields() {
+  using classical::Sign;
+  static const auto fields =
+      ConfigFields<SelfCorrectingConfig>("self_correcting")
+          .add(classical::vector_field("mu", &SelfCorrectingConfig::mu, "growth rate μ_k", 1.0, Sign::Positive))
+          .add(classical::matrix_field<SelfCorrectingConfig>(
+              "alpha", &SelfCorrectingConfig::alpha, "drop α of the log intensity at each event",
+              [](const SelfCorrectingConfig&) { return 1.0; }, "1.0", Sign::NonNegative));
+  return fields;
+}
 
 SelfCorrectingConfig SelfCorrectingConfig::from_json(const nlohmann::json& j, const Schema& schema) {
   SelfCorrectingConfig c;
   c.num_types = schema.num_action_types;
   c.num_stimulus_types = schema.num_stimulus_types;
-  const int K = c.num_types, C = classical::num_sources(schema);
-  if (K <= 0) throw Error("self_correcting: the schema has no action types");
-  c.mu = classical::read_vector(j, "self_correcting", "mu", K, 1.0);
-  c.alpha = classical::read_matrix(j, "self_correcting", "alpha", C, K, K, 1.0);
-  classical::require_finite(c.mu, "self_correcting", "mu", true);
-  classical::require_finite(c.alpha, "self_correcting", "alpha", false, true);
+  read_model_config(fields(), j, schema, c);
   c.source_mask = classical::source_mask(schema);
   return c;
 }
+
+nlohmann::json SelfCorrectingConfig::to_json() const { return write_model_config(fields(), *this); }
 
 SelfCorrectingImpl::SelfCorrectingImpl(SelfCorrectingConfig config) : config_(std::move(config)) {
   const int K = config_.num_types, C = K + config_.num_stimulus_types;
@@ -35,7 +44,11 @@ torch::Tensor SelfCorrectingImpl::mu() const { return torch::nn::functional::sof
 torch::Tensor SelfCorrectingImpl::alpha() const { return torch::nn::functional::softplus(raw_alpha_) * source_mask_; }
 
 nlohmann::json SelfCorrectingImpl::config() const {
-  return {{"model", "self_correcting"}, {"mu", classical::to_vector(mu())}, {"alpha", classical::to_json_matrix(alpha())}};
+  // The current parameter values, so the config rebuilds the model as trained.
+  SelfCorrectingConfig c = config_;
+  c.mu = classical::to_vector(mu());
+  c.alpha = classical::to_vector(alpha());
+  return c.to_json();
 }
 
 History SelfCorrectingImpl::encode(const Batch& batch) {
@@ -147,8 +160,6 @@ std::unique_ptr<ThinningTarget> SelfCorrectingImpl::thinning_target(double t_sta
   return std::make_unique<SelfCorrectingTarget>(K, C, classical::to_vector(mu()), classical::to_vector(alpha()), t_start);
 }
 
-TPP_REGISTER_MODEL(self_correcting, [](const nlohmann::json& cfg, const Schema& schema) -> ModelPtr {
-  return std::make_shared<SelfCorrectingImpl>(SelfCorrectingConfig::from_json(cfg, schema));
-})
+TPP_REGISTER_MODEL(self_correcting, SelfCorrectingConfig, SelfCorrectingImpl)
 
 }  // namespace tpp

@@ -2,7 +2,6 @@ list(APPEND TPP_SOURCES
   src/models/model.cpp
   src/models/poisson.cpp
   src/models/registry.cpp
-  src/models/config_reader.cpp
   src/models/hawkes.cpp
   src/models/inhibition.cpp
   src/models/self_correcting.cpp

@@ -5,33 +5,39 @@
 
 #include "tpp/core/numerics.h"
 #include "tpp/models/attention.h"
-#include "tpp/models/config_reader.h"
+#include "tpp/models/model_config.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {
 
+const ConfigFields<ThpConfig>& ThpConfig::fields() {
+  static const auto fields =
+      ConfigFields<ThpConfig>("thp")
+          .field("d_model", &ThpConfig::d_model, "state width, a multiple of heads", rules::positive<int>())
+          .field("d_ff", &ThpConfig::d_ff, "feed-forward width", rules::positive<int>())
+          .field("heads", &ThpConfig::heads, "attention heads", rules::positive<int>())
+          .field("layers", &ThpConfig::layers, "attention layers", rules::positive<int>())
+          .field("dropout", &ThpConfig::dropout, "dropout in every layer", rules::probability_below_one())
+          .field("alpha", &ThpConfig::alpha, "initial α_k (learned, one per type)")
+          .field("beta", &ThpConfig::beta, "softplus softness β (fixed)", rules::positive<double>())
+          .field("time_guard", &ThpConfig::time_guard, "τ in the slope α_k·s/(t_j + τ)", rules::positive<double>())
+          .check([](const ThpConfig& c) {
+            return c.d_model % c.heads == 0 ? std::string()
+                                         : "\"d_model\" must be a multiple of \"heads\", got " + std::to_string(c.d_model) +
+                                               " with heads " + std::to_string(c.heads);
+          });
+  return fields;
+}
+
 ThpConfig ThpConfig::from_json(const nlohmann::json& j, const Schema& schema) {
-  ConfigReader read(j, schema, "thp");
   ThpConfig c;
   c.num_types = schema.num_action_types;
   c.num_stimulus_types = schema.num_stimulus_types;
-  c.heads = read.positive("heads", c.heads);
-  c.d_model = read.width("d_model", c.d_model, c.heads);
-  c.d_ff = read.positive("d_ff", c.d_ff);
-  c.layers = read.positive("layers", c.layers);
-  c.dropout = read.dropout(c.dropout);
-  c.alpha = j.value("alpha", c.alpha);
-  c.beta = j.value("beta", c.beta);
-  if (!(c.beta > 0)) read.fail("\"beta\" must be positive");
-  c.time_guard = j.value("time_guard", c.time_guard);
-  if (!(c.time_guard > 0)) read.fail("\"time_guard\" must be positive");
+  read_model_config(fields(), j, schema, c);
   return c;
 }
 
-nlohmann::json ThpConfig::to_json() const {
-  return {{"model", "thp"}, {"d_model", d_model}, {"d_ff", d_ff}, {"heads", heads}, {"layers", layers},
-          {"dropout", dropout}, {"alpha", alpha}, {"beta", beta}, {"time_guard", time_guard}};
-}
+nlohmann::json ThpConfig::to_json() const { return write_model_config(fields(), *this); }
 
 ThpLayerImpl::ThpLayerImpl(int d_model, int d_ff, int heads, double dropout, bool stimulus_query)
     : heads_(heads) {
@@ -227,8 +233,6 @@ torch::Tensor thp_auxiliary_loss(const Batch& b, const torch::Tensor& type_logit
   return total;
 }
 
-TPP_REGISTER_MODEL(thp, [](const nlohmann::json& cfg, const Schema& schema) -> ModelPtr {
-  return std::make_shared<ThpImpl>(ThpConfig::from_json(cfg, schema));
-})
+TPP_REGISTER_MODEL(thp, ThpConfig, ThpImpl)
 
 }  // namespace tpp

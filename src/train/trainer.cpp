@@ -6,7 +6,6 @@
 #include <cmath>
 #include <filesystem>
 #include <ostream>
-#include <set>
 
 #include "tpp/core/error.h"
 #include "tpp/core/progress.h"
@@ -64,67 +63,55 @@ IntegralOptions::Method parse_integral(const std::string& name) {
 
 }  // namespace
 
+const ConfigFields<TrainConfig>& TrainConfig::fields() {
+  using rules::non_negative;
+  using rules::positive;
+  static const auto fields =
+      ConfigFields<TrainConfig>("train")
+          .field("optimizer", &TrainConfig::optimizer,
+                 "\"adam\" (mini-batch) or \"lbfgs\" (full batch, fit_mle from train/mle.h; for classical models)",
+                 rules::one_of({"adam", "lbfgs"}))
+          .field("lr", &TrainConfig::lr, "Adam learning rate", positive<double>())
+          .field("weight_decay", &TrainConfig::weight_decay, "Adam L2 weight decay", non_negative<double>())
+          .field("batch_size", &TrainConfig::batch_size, "sequences per mini-batch", positive<int>())
+          .field("bucket_window", &TrainConfig::bucket_window,
+                 "batches per length-sorting window (see below); 0 or 1: plain shuffled batches", non_negative<int>())
+          .field("epochs", &TrainConfig::epochs, "maximum epochs", non_negative<int>())
+          .field("clip", &TrainConfig::clip, "max global gradient L2 norm; 0 disables clipping", non_negative<double>())
+          .field("patience", &TrainConfig::patience,
+                 "stop after this many epochs without a new best dev LL/event; 0 never stops (needs --dev)",
+                 non_negative<int>())
+          .field("integral", &TrainConfig::integral,
+                 "training compensator: Monte Carlo, Gauss–Legendre, or the closed form where the model has one "
+                 "(else Gauss–Legendre)",
+                 rules::one_of({"mc", "gl", "exact"}))
+          .field("mc_points", &TrainConfig::mc_points, "samples (or nodes for \"gl\") per inter-event interval",
+                 positive<int>())
+          .field("eval_points", &TrainConfig::eval_points, "Gauss–Legendre nodes per interval for dev evaluation",
+                 positive<int>())
+          .object("loss_weights", "ExPERT eq. (6) weights λ_ll, λ_type, λ_time, each >= 0, not all zero",
+                  ConfigFields<TrainConfig>("train: \"loss_weights\"")
+                      .field("ll", &TrainConfig::loss_ll, "log-likelihood weight", non_negative<double>())
+                      .field("type", &TrainConfig::loss_type, "type cross-entropy weight", non_negative<double>())
+                      .field("time", &TrainConfig::loss_time, "time squared-error weight", non_negative<double>()))
+          .field("seed", &TrainConfig::seed, "seeds batch order, dropout and Monte Carlo draws (see below)")
+          .shown_default("--seed")
+          .field("max_iterations", &TrainConfig::max_iterations, "L-BFGS only: iteration limit", positive<int>())
+          .field("tolerance", &TrainConfig::tolerance, "L-BFGS only: stop when LL/event changes by less")
+          .check([](const TrainConfig& c) {
+            return c.loss_ll + c.loss_type + c.loss_time == 0 ? "all loss weights are zero" : "";
+          });
+  return fields;
+}
+
 TrainConfig TrainConfig::from_json(const nlohmann::json& j, std::uint64_t default_seed) {
   TrainConfig c;
-  c.seed = default_seed;
-  if (j.is_null()) return c;
-  if (!j.is_object()) throw Error("train: must be a JSON object");
-  static const std::set<std::string> known = {"optimizer", "lr", "weight_decay", "batch_size", "bucket_window", "epochs", "clip",
-                                              "patience", "integral", "mc_points", "eval_points", "loss_weights",
-                                              "seed", "max_iterations", "tolerance"};
-  for (auto it = j.begin(); it != j.end(); ++it)
-    if (!known.count(it.key())) throw Error("train: unknown key \"" + it.key() + "\"");
-  try {
-    c.optimizer = j.value("optimizer", c.optimizer);
-    c.lr = j.value("lr", c.lr);
-    c.weight_decay = j.value("weight_decay", c.weight_decay);
-    c.batch_size = j.value("batch_size", c.batch_size);
-    c.bucket_window = j.value("bucket_window", c.bucket_window);
-    c.epochs = j.value("epochs", c.epochs);
-    c.clip = j.value("clip", c.clip);
-    c.patience = j.value("patience", c.patience);
-    c.integral = j.value("integral", c.integral);
-    c.mc_points = j.value("mc_points", c.mc_points);
-    c.eval_points = j.value("eval_points", c.eval_points);
-    c.seed = j.value("seed", c.seed);
-    c.max_iterations = j.value("max_iterations", c.max_iterations);
-    c.tolerance = j.value("tolerance", c.tolerance);
-    if (j.contains("loss_weights")) {
-      const auto& w = j["loss_weights"];
-      if (!w.is_object()) throw Error("train: \"loss_weights\" must be an object {\"ll\",\"type\",\"time\"}");
-      for (auto it = w.begin(); it != w.end(); ++it)
-        if (it.key() != "ll" && it.key() != "type" && it.key() != "time")
-          throw Error("train: unknown loss weight \"" + it.key() + "\" (expected ll, type, time)");
-      c.loss_ll = w.value("ll", c.loss_ll);
-      c.loss_type = w.value("type", c.loss_type);
-      c.loss_time = w.value("time", c.loss_time);
-    }
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(std::string("train: ") + e.what());
-  }
-  if (c.optimizer != "adam" && c.optimizer != "lbfgs")
-    throw Error("train: \"optimizer\" must be \"adam\" or \"lbfgs\", got \"" + c.optimizer + "\"");
-  if (!(c.lr > 0)) throw Error("train: \"lr\" must be positive");
-  if (!(c.weight_decay >= 0)) throw Error("train: \"weight_decay\" must be >= 0");
-  if (c.batch_size <= 0) throw Error("train: \"batch_size\" must be positive");
-  if (c.bucket_window < 0) throw Error("train: \"bucket_window\" must be >= 0");
-  if (c.epochs < 0) throw Error("train: \"epochs\" must be >= 0");
-  if (!(c.clip >= 0)) throw Error("train: \"clip\" must be >= 0");
-  if (c.patience < 0) throw Error("train: \"patience\" must be >= 0");
-  parse_integral(c.integral);
-  if (c.mc_points <= 0 || c.eval_points <= 0) throw Error("train: \"mc_points\" and \"eval_points\" must be positive");
-  if (!(c.loss_ll >= 0 && c.loss_type >= 0 && c.loss_time >= 0)) throw Error("train: loss weights must be >= 0");
-  if (c.loss_ll + c.loss_type + c.loss_time == 0) throw Error("train: all loss weights are zero");
-  if (c.max_iterations <= 0) throw Error("train: \"max_iterations\" must be positive");
+  c.seed = default_seed;  // kept when "seed" is absent
+  if (!j.is_null()) fields().read(j, c);
   return c;
 }
 
-nlohmann::json TrainConfig::to_json() const {
-  return {{"optimizer", optimizer}, {"lr", lr},           {"weight_decay", weight_decay}, {"batch_size", batch_size},
-          {"bucket_window", bucket_window},          {"epochs", epochs},       {"clip", clip},       {"patience", patience},         {"integral", integral},
-          {"mc_points", mc_points}, {"eval_points", eval_points}, {"loss_weights", loss_weights().to_json()},
-          {"seed", seed},           {"max_iterations", max_iterations}, {"tolerance", tolerance}};
-}
+nlohmann::json TrainConfig::to_json() const { return fields().write(*this); }
 
 LossWeights TrainConfig::loss_weights() const { return {loss_ll, loss_type, loss_time}; }
 

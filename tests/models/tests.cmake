@@ -9,4 +9,6 @@ list(APPEND TPP_TESTS
   tests/models/expert_test.cpp
   tests/models/nhp_test.cpp
   tests/models/user_state_test.cpp
+  tests/models/config_test.cpp
+  tests/models/config_docs_test.cpp
 )

@@ -1,5 +1,4 @@
 list(APPEND TPP_TESTS
   tests/sim/thinning_test.cpp
   tests/sim/ground_truth_test.cpp
-  src/sim/thinning.cpp
 )

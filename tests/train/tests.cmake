@@ -3,4 +3,5 @@ list(APPEND TPP_TESTS
   tests/train/objective_test.cpp
   tests/train/metrics_test.cpp
   tests/train/trainer_test.cpp
+  tests/train/train_config_test.cpp
 )

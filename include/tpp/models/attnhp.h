@@ -4,6 +4,7 @@
 // the layered representations of the events before t; λ_k(t) = s_k·softplus(w_k·y(t)/s_k + b_k/s_k).
 #include <algorithm>
 
+#include "tpp/core/config_fields.h"
 #include "tpp/models/model.h"
 
 namespace tpp {
@@ -16,6 +17,7 @@ struct AttnhpConfig {
   int heads{2};
   int layers{2};
   double dropout{0.0};
+  static const ConfigFields<AttnhpConfig>& fields();  // every key, its default, check and doc
   static AttnhpConfig from_json(const nlohmann::json& j, const Schema& schema);
   nlohmann::json to_json() const;
 };

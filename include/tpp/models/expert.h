@@ -31,6 +31,7 @@
 // (the trainer's loss_weights ll/type/time).
 #include <vector>
 
+#include "tpp/core/config_fields.h"
 #include "tpp/models/model.h"
 #include "tpp/models/thp.h"
 
@@ -52,7 +53,8 @@ struct ExpertConfig {
   // visible[p][s]: stimulus type s is visible to the types of pattern p; type_pattern[k] = p.
   std::vector<std::vector<bool>> visible;
   std::vector<int> type_pattern;
-  // Variant presets first, explicit flags in `j` override them.
+  // THP's keys, then "variant", whose preset is the default of each flag.
+  static const ConfigFields<ExpertConfig>& fields();
   static ExpertConfig from_json(const nlohmann::json& j, const Schema& schema);
   nlohmann::json to_json() const;
 };

@@ -6,6 +6,7 @@
 // when its spectral radius is < 1. β is one scalar unless "beta_matrix" is set. Stimuli excite
 // actions but never enter the likelihood (the stimulus-sensitive Hawkes). Positive parameters are
 // stored as softplus(raw).
+#include "tpp/core/config_fields.h"
 #include "tpp/models/model.h"
 
 namespace tpp {
@@ -18,9 +19,9 @@ struct HawkesConfig {
   bool beta_matrix{false};
   std::vector<double> beta;   // [1] or [(K + K_s) x K]
   torch::Tensor source_mask;  // [(K + K_s) x K] 1/0 from schema.affects
-  // Keys: "mu" (number or [K]), "alpha" (number or matrix with K + K_s rows, or K rows when the
-  // stimulus rows take the default), "beta" (number, or matrix with "beta_matrix": true).
+  static const ConfigFields<HawkesConfig>& fields();  // every key, its default, check and doc
   static HawkesConfig from_json(const nlohmann::json& j, const Schema& schema);
+  nlohmann::json to_json() const;
 };
 
 class HawkesImpl : public Model {

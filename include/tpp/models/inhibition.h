@@ -5,6 +5,7 @@
 // μ and α are signed (α < 0 inhibits, μ < 0 gives inertia); δ > 0 and s_k > 0 are stored as
 // softplus(raw). Source types c are the actions, then the stimuli. The compensator has no closed
 // form: the likelihood integrates each interval by Gauss–Legendre, also when Method::Exact is asked.
+#include "tpp/core/config_fields.h"
 #include "tpp/models/model.h"
 
 namespace tpp {
@@ -17,9 +18,9 @@ struct InhibitionConfig {
   std::vector<double> delta;  // [(K + K_s) x K]
   std::vector<double> scale;  // [K]
   torch::Tensor source_mask;
-  // Keys: "mu" (number or [K]), "alpha", "delta" (number or matrix with K + K_s rows, or K rows),
-  // "scale" (number or [K]).
+  static const ConfigFields<InhibitionConfig>& fields();  // every key, its default, check and doc
   static InhibitionConfig from_json(const nlohmann::json& j, const Schema& schema);
+  nlohmann::json to_json() const;
 };
 
 class InhibitionImpl : public Model {

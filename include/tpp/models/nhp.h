@@ -1,6 +1,7 @@
 #pragma once
 // Neural Hawkes Process (Mei & Eisner 2017): a continuous-time LSTM whose cells decay between events,
 // equations (4)–(7) of the paper, with the beginning-of-stream event of its appendix A.2.
+#include "tpp/core/config_fields.h"
 #include "tpp/models/model.h"
 
 namespace tpp {
@@ -9,6 +10,7 @@ struct NhpConfig {
   int num_types{1};           // action types K (from the schema)
   int num_stimulus_types{0};  // stimulus types K_s (from the schema); they are inputs, never targets
   int hidden_size{32};        // D, LSTM units
+  static const ConfigFields<NhpConfig>& fields();  // every key, its default, check and doc
   static NhpConfig from_json(const nlohmann::json& j, const Schema& schema);
   nlohmann::json to_json() const;
 };

@@ -1,5 +1,6 @@
 #pragma once
 // Homogeneous Poisson process, one constant rate per action type.
+#include "tpp/core/config_fields.h"
 #include "tpp/models/model.h"
 
 namespace tpp {
@@ -7,7 +8,9 @@ namespace tpp {
 struct PoissonConfig {
   int num_types{1};
   std::vector<double> rate;  // initial rates (default 1 each)
+  static const ConfigFields<PoissonConfig>& fields();  // every key, its default, check and doc
   static PoissonConfig from_json(const nlohmann::json& j, const Schema& schema);
+  nlohmann::json to_json() const;
 };
 
 class PoissonImpl : public Model {

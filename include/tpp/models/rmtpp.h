@@ -11,6 +11,7 @@
 // whose last factor is evaluated by its Taylor series near wΔ = 0 (stable as w → 0).
 #include <string>
 
+#include "tpp/core/config_fields.h"
 #include "tpp/models/model.h"
 
 namespace tpp {
@@ -24,6 +25,7 @@ struct RmtppConfig {
   std::string cell{"gru"};    // "gru" or "lstm"
   double dropout{0.0};        // between RNN layers and on h before the heads
   double w_init{0.0};         // initial time slope w
+  static const ConfigFields<RmtppConfig>& fields();  // every key, its default, check and doc
   static RmtppConfig from_json(const nlohmann::json& j, const Schema& schema);
   nlohmann::json to_json() const;
 };

@@ -2,6 +2,7 @@
 // Self-Attentive Hawkes Process (Zhang, Lipani, Kirnap & Yilmaz 2020): masked multi-head
 // self-attention over type embeddings plus a time-shifted sinusoidal encoding, read out into a
 // per-type exponentially relaxing softplus intensity.
+#include "tpp/core/config_fields.h"
 #include "tpp/models/model.h"
 
 namespace tpp {
@@ -14,6 +15,7 @@ struct SahpConfig {
   int layers{2};
   int d_ff{64};        // feed-forward width
   double dropout{0.0};
+  static const ConfigFields<SahpConfig>& fields();  // every key, its default, check and doc
   static SahpConfig from_json(const nlohmann::json& j, const Schema& schema);
   nlohmann::json to_json() const;
 };

@@ -5,6 +5,7 @@
 // The intensity grows between events and drops at each one; the compensator is closed form:
 //   ∫_a^b λ_k = exp(μ_k a − A_k) (exp(μ_k (b − a)) − 1) / μ_k.
 // Its bound over a window is the value at the window's end, so simulate with a finite lookahead.
+#include "tpp/core/config_fields.h"
 #include "tpp/models/model.h"
 
 namespace tpp {
@@ -15,8 +16,9 @@ struct SelfCorrectingConfig {
   std::vector<double> mu;     // [K]
   std::vector<double> alpha;  // [(K + K_s) x K]
   torch::Tensor source_mask;
-  // Keys: "mu" (number or [K]), "alpha" (number or matrix with K + K_s rows, or K rows).
+  static const ConfigFields<SelfCorrectingConfig>& fields();  // every key, its default, check and doc
   static SelfCorrectingConfig from_json(const nlohmann::json& j, const Schema& schema);
+  nlohmann::json to_json() const;
 };
 
 class SelfCorrectingImpl : public Model {

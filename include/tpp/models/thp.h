@@ -13,6 +13,7 @@
 // on each interval and its maximum sits at an end of any window (intensity_upper_bound).
 // Heads on z (for interval i, predicting event i): softmax type head and linear time head
 // (predicted gap); auxiliary_loss = λ_type·CE + λ_time·(gap − predicted gap)² over actions.
+#include "tpp/core/config_fields.h"
 #include "tpp/models/model.h"
 
 namespace tpp {
@@ -28,6 +29,7 @@ struct ThpConfig {
   double alpha{-0.1};         // initial α_k (learned, one per type)
   double beta{1.0};           // softplus softness β (fixed)
   double time_guard{1.0};     // τ above
+  static const ConfigFields<ThpConfig>& fields();  // every key, its default, check and doc
   static ThpConfig from_json(const nlohmann::json& j, const Schema& schema);
   nlohmann::json to_json() const;
 };

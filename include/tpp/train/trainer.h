@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tpp/core/config_fields.h"
 #include "tpp/core/context.h"
 #include "tpp/data/dataset.h"
 #include "tpp/models/model.h"
@@ -40,6 +41,8 @@ struct TrainConfig {
   int max_iterations{500};        // lbfgs only
   double tolerance{1e-10};        // lbfgs only
 
+  // Every key with its default, check and doc (docs/training.md's table).
+  static const ConfigFields<TrainConfig>& fields();
   // Reads config["train"] (absent: all defaults); unknown keys are errors. `default_seed` is used
   // when "seed" is not given.
   static TrainConfig from_json(const nlohmann::json& train, std::uint64_t default_seed = 1);
