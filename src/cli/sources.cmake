@@ -1,4 +1,4 @@
-list(APPEND TPP_SOURCES
+list(APPEND TPP_CLI_SOURCES
   src/cli/command.cpp
   src/cli/convert.cpp
   src/cli/inspect.cpp
