@@ -5,23 +5,21 @@
 #include <iostream>
 #include <memory>
 
-#include "tpp/cli/model_data.h"
-#include "tpp/core/error.h"
+#include "tpp/data/prepare.h"
+#include "tpp/infer/predictor.h"
 
 namespace tpp {
 
 Metrics evaluate_command(const SavedModel& saved, const Dataset& raw, const EvaluateCommandOptions& o,
                          std::ostream& out) {
-  Context ctx = o.common.context();
-  Dataset data = prepare_for_model(raw, saved, o.data.empty() ? "data" : o.data);
+  const Predictor predictor(saved, o.common.context());
   EvaluationOptions eo;
   eo.top_k = o.top_k;
   eo.batch_size = o.batch_size;
   eo.target_fraction = o.target_fraction;
   eo.predict.relative_tolerance = o.tolerance;
   eo.progress = &std::cerr;
-  saved.model->eval();
-  Metrics m = evaluate(*saved.model, data, ctx, eo);
+  Metrics m = predictor.evaluate(raw, eo, o.data.empty() ? "data" : o.data);
   if (o.common.json) {
     out << m.to_json().dump(2) << "\n";
     return m;

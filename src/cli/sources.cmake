@@ -3,7 +3,6 @@ list(APPEND TPP_CLI_SOURCES
   src/cli/convert.cpp
   src/cli/inspect.cpp
   src/cli/evaluate.cpp
-  src/cli/model_data.cpp
   src/cli/predict.cpp
   src/cli/simulate.cpp
   src/cli/train.cpp

@@ -5,71 +5,33 @@
 #include <cmath>
 #include <iostream>
 
-#include "tpp/cli/model_data.h"
 #include "tpp/core/error.h"
-#include "tpp/data/io.h"
-#include "tpp/models/registry.h"
-#include "tpp/train/trainer.h"
+#include "tpp/data/prepare.h"
+#include "tpp/train/fit.h"
 
 namespace tpp {
-
-double time_scale_factor(const std::string& spec, const Dataset& train) {
-  if (spec == "none") return 1.0;
-  if (spec == "auto") {
-    double span = 0.0;
-    for (const auto& s : train.sequences)
-      span += train.time_scale.to_model(s.t_end) - train.time_scale.to_model(s.t_start);
-    const auto events = static_cast<double>(train.num_events());
-    return span > 0 && events > 0 ? events / span : 1.0;
-  }
-  double factor = 0.0;
-  std::size_t used = 0;
-  try {
-    factor = std::stod(spec, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != spec.size() || !(factor > 0) || !std::isfinite(factor))
-    throw Error("--time-scale: expected auto, none or a positive number, got '" + spec + "'");
-  return factor;
-}
 
 int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dataset> dev, std::ostream& out,
                    std::ostream& err) {
   if (options.output.empty()) throw Error("train: -o/--output is required");
-  nlohmann::json config = read_json_argument(options.config, "model config");
-  if (!config.is_object()) throw Error(options.config + ": model config must be a JSON object");
-  TrainConfig train_config = TrainConfig::from_json(config.value("train", nlohmann::json()), options.common.seed);
-  Context ctx = options.common.context();
-  ctx.seed = train_config.seed;
-  ctx.apply();
+  const FitConfig config =
+      FitConfig::from_json(read_json_argument(options.config, "model config"), options.common.seed, options.config);
 
-  // null is the declared default of "text_features" (no featuriser), as if the key were absent.
-  if (config.contains("text_features") && !config["text_features"].is_null())
-    config["text_features"] = featurize_texts(config["text_features"], train, dev ? &*dev : nullptr);
+  TrainingDataOptions data_options;
+  data_options.time_scale = options.time_scale;
+  data_options.text_features = config.text_features;
+  data_options.dev_name = options.dev;
+  const TrainingData data = prepare_training_data(std::move(train), std::move(dev), data_options);
 
-  const double factor = time_scale_factor(options.time_scale, train);
-  train.time_scale.scale *= factor;
-  if (dev) {
-    if (dev->schema.num_action_types != train.schema.num_action_types ||
-        dev->schema.num_stimulus_types != train.schema.num_stimulus_types)
-      throw Error(options.dev + ": dev data has a different schema (action/stimulus types) from the training data");
-    dev->time_scale.scale *= factor;
-  }
+  FitOptions fit;
+  fit.context = options.common.context();
+  fit.output = options.output;
+  fit.resume = options.resume;
+  fit.json_log = options.common.json ? &out : nullptr;
+  fit.progress = &err;
+  const FitResult fitted = fit_model(config, data, fit);
 
-  nlohmann::json model_config = config;
-  model_config.erase("train");
-  ModelPtr model = ModelRegistry::instance().create(model_config, train.schema);
-
-  TrainerOptions trainer_options;
-  trainer_options.checkpoint = options.output + ".ckpt";
-  trainer_options.resume = options.resume;
-  trainer_options.json_log = options.common.json ? &out : nullptr;
-  trainer_options.progress = &err;
-  Trainer trainer(model, train_config, ctx, trainer_options);
-  TrainResult result = trainer.fit(train, dev ? &*dev : nullptr);
-
-  save_model(options.output, model, train.schema, train.time_scale);
+  const TrainResult& result = fitted.training;
   const double best = result.best_dev_ll_per_event;
   if (options.common.json) {
     out << nlohmann::json{{"output", options.output},
@@ -77,8 +39,8 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
                           {"best_epoch", result.best_epoch},
                           {"best_dev_ll_per_event", std::isfinite(best) ? nlohmann::json(best) : nlohmann::json(nullptr)},
                           {"stopped_early", result.stopped_early},
-                          {"config", model->config()},
-                          {"time_scale", to_json(train.time_scale)}}
+                          {"config", fitted.model.config},
+                          {"time_scale", to_json(fitted.model.time_scale)}}
                .dump()
         << std::endl;
   } else if (!options.common.quiet) {

@@ -4,6 +4,7 @@ list(APPEND TPP_SOURCES
   src/data/easytpp.cpp
   src/data/event_log.cpp
   src/data/io.cpp
+  src/data/prepare.cpp
   src/data/rmtpp.cpp
   src/data/split.cpp
   src/data/summary.cpp

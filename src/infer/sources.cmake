@@ -2,4 +2,5 @@ list(APPEND TPP_SOURCES
   src/infer/predict.cpp
   src/infer/sampling.cpp
   src/infer/plot.cpp
+  src/infer/predictor.cpp
 )

@@ -4,4 +4,5 @@ list(APPEND TPP_SOURCES
   src/train/objective.cpp
   src/train/metrics.cpp
   src/train/trainer.cpp
+  src/train/fit.cpp
 )

@@ -5,4 +5,5 @@ list(APPEND TPP_TESTS
   tests/data/split_test.cpp
   tests/data/shared_data_test.cpp
   tests/data/text_features_test.cpp
+  tests/data/prepare_test.cpp
 )

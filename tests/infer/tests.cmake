@@ -2,4 +2,5 @@ list(APPEND TPP_TESTS
   tests/infer/predict_test.cpp
   tests/infer/sampling_test.cpp
   tests/infer/plot_test.cpp
+  tests/infer/predictor_test.cpp
 )

@@ -4,4 +4,5 @@ list(APPEND TPP_TESTS
   tests/train/metrics_test.cpp
   tests/train/trainer_test.cpp
   tests/train/train_config_test.cpp
+  tests/train/fit_test.cpp
 )

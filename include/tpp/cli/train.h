@@ -7,6 +7,7 @@
 
 #include "tpp/cli/command.h"
 #include "tpp/data/dataset.h"
+#include "tpp/data/prepare.h"  // time_scale_factor
 
 namespace tpp {
 
@@ -23,13 +24,10 @@ struct TrainOptions {
 
 int run_train(const TrainOptions& options);
 
-// Everything after reading the data (tests call this with hand-made datasets). Per-epoch JSON
-// objects and the final summary go to `out` with --json; progress lines to `err`.
+// Everything after reading the data (tests call this with hand-made datasets): the library's
+// prepare_training_data and fit_model (train/fit.h), then the summary. Per-epoch JSON objects and
+// the final summary go to `out` with --json; progress lines to `err`.
 int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dataset> dev, std::ostream& out,
                    std::ostream& err);
-
-// Factor multiplying the datasets' time scale: "none" → 1; "auto" → one event per model time unit
-// on average over the training windows; a positive number → itself.
-double time_scale_factor(const std::string& spec, const Dataset& train);
 
 }  // namespace tpp

@@ -1,11 +1,10 @@
-#include "tpp/cli/model_data.h"
+#include "tpp/data/prepare.h"
 
+#include <cmath>
 #include <filesystem>
-#include <ostream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <nlohmann/json.hpp>
 
 #include "tpp/core/error.h"
 #include "tpp/data/io.h"
@@ -81,12 +80,43 @@ nlohmann::json featurize_texts(const nlohmann::json& spec, Dataset& train, Datas
   return featurizer.to_json();
 }
 
-Dataset prepare_for_model(Dataset data, const SavedModel& saved, const std::string& where) {
-  if (saved.config.contains("text_features") && data.schema.event_meta_dim == 0) {
-    TextFeaturizer featurizer = TextFeaturizer::from_json(saved.config.at("text_features"));
-    featurize_event_texts(data, featurizer);
+double time_scale_factor(const std::string& spec, const Dataset& train) {
+  if (spec == "none") return 1.0;
+  if (spec == "auto") {
+    double span = 0.0;
+    for (const auto& s : train.sequences)
+      span += train.time_scale.to_model(s.t_end) - train.time_scale.to_model(s.t_start);
+    const auto events = static_cast<double>(train.num_events());
+    return span > 0 && events > 0 ? events / span : 1.0;
   }
-  return align_to_model(std::move(data), saved.schema, saved.time_scale, where);
+  double factor = 0.0;
+  std::size_t used = 0;
+  try {
+    factor = std::stod(spec, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != spec.size() || !(factor > 0) || !std::isfinite(factor))
+    throw Error("--time-scale: expected auto, none or a positive number, got '" + spec + "'");
+  return factor;
+}
+
+TrainingData prepare_training_data(Dataset train, std::optional<Dataset> dev, const TrainingDataOptions& options) {
+  TrainingData data;
+  // null is the declared default of "text_features" (no featuriser), as if the key were absent.
+  if (!options.text_features.is_null())
+    data.text_features = featurize_texts(options.text_features, train, dev ? &*dev : nullptr);
+  const double factor = time_scale_factor(options.time_scale, train);
+  train.time_scale.scale *= factor;
+  if (dev) {
+    if (dev->schema.num_action_types != train.schema.num_action_types ||
+        dev->schema.num_stimulus_types != train.schema.num_stimulus_types)
+      throw Error(options.dev_name + ": dev data has a different schema (action/stimulus types) from the training data");
+    dev->time_scale.scale *= factor;
+  }
+  data.train = std::move(train);
+  data.dev = std::move(dev);
+  return data;
 }
 
 }  // namespace tpp
