@@ -1,8 +1,5 @@
 #include "tpp/cli/generate.h"
-#include "tpp/data/io.h"
 
-#include <cmath>
-#include <fstream>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -13,38 +10,6 @@
 
 namespace tpp {
 
-namespace {
-
-std::ofstream open_output(const std::string& path) {
-  std::ofstream out(path);
-  if (!out) throw Error(path + ": cannot write");
-  out.precision(17);
-  return out;
-}
-
-void check_written(std::ofstream& out, const std::string& path) {
-  out.flush();
-  if (!out) throw Error(path + ": write failed");
-}
-
-}  // namespace
-
-GeneratedPaths generated_paths(const std::string& events_path) {
-  std::string stem = events_path;
-  for (const char* ext : {".jsonl", ".json"}) {
-    const std::string e(ext);
-    if (stem.size() > e.size() && stem.compare(stem.size() - e.size(), e.size(), e) == 0) {
-      stem.resize(stem.size() - e.size());
-      break;
-    }
-  }
-  return {events_path, stem + ".users.jsonl", stem + ".schema.json", stem + ".truth.json"};
-}
-
-void write_generated_dataset(const Dataset& data, const GeneratedPaths& paths) {
-  write_dataset(data, paths.events, WriteOptions{Format::Jsonl, paths.users, paths.schema});
-}
-
 int run_generate(const GenerateOptions& o) {
   if (o.output.empty()) throw Error("generate: -o/--output is required");
   if (o.n_seq == 0) throw Error("generate: --n-seq must be positive");
@@ -52,23 +17,9 @@ int run_generate(const GenerateOptions& o) {
   config = apply_overrides(config, o.params);
   const GeneratedData gen = generate_process(o.process, config, o.n_seq, o.seed);
   const GeneratedPaths paths = generated_paths(o.output);
-  write_generated_dataset(gen.data, paths);
-  {
-    auto truth = open_output(paths.truth);
-    truth << nlohmann::json{{"process", o.process}, {"seed", o.seed}, {"config", gen.config}, {"truth", gen.truth}}.dump(1)
-          << "\n";
-    check_written(truth, paths.truth);
-  }
-  // The oracle log-likelihood (per action, nats) is the ceiling a fitted model can approach.
-  double log_likelihood = 0.0;
-  std::size_t actions = 0, stimuli = 0;
-  for (std::size_t i = 0; i < gen.data.sequences.size(); ++i) {
-    auto target = make_process_target(o.process, gen.config, gen.truth[i]);
-    const SequenceScore score = score_sequence(*target, gen.data.sequences[i]);
-    log_likelihood += score.log_likelihood();
-    actions += score.num_actions;
-    stimuli += gen.data.sequences[i].events.size() - score.num_actions;
-  }
+  write_generated_files(gen, o.process, o.seed, paths);
+  const OracleScore oracle = oracle_score(gen, o.process);
+  const std::size_t actions = oracle.actions, stimuli = oracle.stimuli;
   if (!o.plot.empty()) {
     if (o.plot_sequence >= gen.data.sequences.size()) throw Error("generate: --plot-sequence out of range");
     const Sequence& seq = gen.data.sequences[o.plot_sequence];
@@ -88,7 +39,7 @@ int run_generate(const GenerateOptions& o) {
                                   {"actions", actions},
                                   {"stimuli", stimuli},
                                   {"actions_per_sequence", static_cast<double>(actions) / gen.data.sequences.size()},
-                                  {"oracle_log_likelihood_per_action", actions ? log_likelihood / actions : 0.0},
+                                  {"oracle_log_likelihood_per_action", oracle.per_action()},
                                   {"events", paths.events},
                                   {"users", paths.users},
                                   {"schema", paths.schema},
@@ -99,7 +50,7 @@ int run_generate(const GenerateOptions& o) {
     std::cout << fmt::format("{}: {} sequences, {} actions ({:.1f} per sequence), {} stimuli; oracle LL {:.4f} nats/action\n",
                              o.process, gen.data.sequences.size(), actions,
                              static_cast<double>(actions) / gen.data.sequences.size(), stimuli,
-                             actions ? log_likelihood / actions : 0.0)
+                             oracle.per_action())
               << "wrote " << paths.events << ", " << paths.users << ", " << paths.schema << ", " << paths.truth << "\n";
   }
   return 0;

@@ -3,4 +3,5 @@ list(APPEND TPP_SOURCES
   src/infer/sampling.cpp
   src/infer/plot.cpp
   src/infer/predictor.cpp
+  src/infer/simulation.cpp
 )

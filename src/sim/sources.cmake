@@ -5,4 +5,5 @@ list(APPEND TPP_SOURCES
   src/sim/stimulus_count.cpp
   src/sim/complex_stimuli.cpp
   src/sim/ecommerce.cpp
+  src/sim/generated_files.cpp
 )

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "tpp/sim/ground_truth.h"
+#include "tpp/sim/generated_files.h"  // generated_paths
 
 namespace tpp {
 
@@ -22,16 +22,5 @@ struct GenerateOptions {
 };
 
 int run_generate(const GenerateOptions& options);
-
-// The files written next to `events_path` ("x.jsonl" -> "x.users.jsonl", "x.schema.json", "x.truth.json").
-struct GeneratedPaths {
-  std::string events, users, schema, truth;
-};
-GeneratedPaths generated_paths(const std::string& events_path);
-
-// Writes the dataset as an event log. Private minimal JSONL writer until the shared data writer
-// (data/io.h) is merged: events {"user","time","type"(name),"stimulus","text"?}, users
-// {"user","category","features","t_start","t_end"}, schema = to_json(Schema) + "time_scale".
-void write_generated_dataset(const Dataset& data, const GeneratedPaths& paths);
 
 }  // namespace tpp
