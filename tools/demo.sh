@@ -31,7 +31,7 @@ for model in poisson hawkes; do
   echo "-- $model"
   "$TPP" evaluate --model "$OUT/mimic_$model.tpp" --data "$TEST"
 done
-"$TPP" train -q --config '{"model":"thp","d_model":32,"d_ff":64,"heads":2,"layers":1,"train":{"epochs":3,"batch_size":64,"lr":0.003,"seed":1,"loss_weights":{"ll":1,"type":1,"time":0}}}' \
+"$TPP" train -q --config '{"model":"thp","d_model":32,"d_ff":64,"heads":2,"layers":1,"train":{"epochs":20,"batch_size":64,"lr":0.003,"seed":1,"loss_weights":{"ll":1,"type":1,"time":0}}}' \
   --train "$TRAIN" --schema data/mimic2/schema.json -o "$OUT/mimic_thp.tpp" > /dev/null
 echo "-- thp"
 "$TPP" evaluate --model "$OUT/mimic_thp.tpp" --data "$TEST"

@@ -42,38 +42,38 @@ torch::Tensor LikelihoodTerms::weighted_sum(const torch::Tensor& weight) const {
   return (w.narrow(1, 0, L) * log_intensity).sum() - (w * compensator).sum();
 }
 
-torch::Tensor Model::event_log_intensity(const History& history) {
-  const Batch& b = history.batch;
-  const int64_t B = b.batch_size(), L = b.max_length();
-  if (L == 0) return torch::zeros({B, 0}, b.t_end.options());
-  // Event i closes interval i at elapsed dtime_i; the last interval carries no event.
-  auto elapsed = torch::cat({b.dtime, torch::zeros({B, 1}, b.dtime.options())}, 1).unsqueeze(-1);
-  auto lambda = intensity(history, elapsed).squeeze(2).narrow(1, 0, L);  // [B, L, K]
-  return torch::where(b.action_mask, safe_log(at_action_types(b, lambda)), torch::zeros({}, lambda.options()));
-}
-
-torch::Tensor Model::numeric_compensator(const History& history, const IntegralOptions& options) {
-  const Batch& b = history.batch;
-  auto span = b.span;  // [B, L+1]
-  torch::Tensor fraction, weight;  // [B, L+1, S]
+Model::IntegrationNodes Model::integration_nodes(const Batch& b, const IntegralOptions& options) {
+  const auto& span = b.span;  // [B, L+1]
+  IntegrationNodes q;
   if (options.method == IntegralOptions::Method::MonteCarlo) {
-    fraction = options.seed ? seeded_fractions(b, *options.seed, options.points)
-                            : torch::rand({span.size(0), span.size(1), options.points}, span.options());
-    weight = torch::full_like(fraction, 1.0 / options.points);
+    q.fraction = options.seed ? seeded_fractions(b, *options.seed, options.points)
+                              : torch::rand({span.size(0), span.size(1), options.points}, span.options());
+    q.weight = torch::full({options.points}, 1.0 / options.points, span.options());
   } else {
-    auto q = gauss_legendre(options.points);
-    auto nodes = torch::tensor(q.nodes, torch::kFloat64).to(span.options());
-    auto weights = torch::tensor(q.weights, torch::kFloat64).to(span.options());
-    fraction = ((nodes + 1) / 2).expand({span.size(0), span.size(1), options.points});
-    weight = (weights / 2).expand({span.size(0), span.size(1), options.points});
+    auto rule = gauss_legendre(options.points);
+    auto nodes = torch::tensor(rule.nodes, torch::kFloat64).to(span.options());
+    q.fraction = ((nodes + 1) / 2).expand({span.size(0), span.size(1), options.points});
+    q.weight = torch::tensor(rule.weights, torch::kFloat64).to(span.options()) / 2;
   }
-  auto elapsed = fraction * span.unsqueeze(-1);
-  auto total = intensity(history, elapsed).sum(-1);  // [B, L+1, S]
-  return (total * weight).sum(-1).mul(span);
+  return q;
 }
 
 LikelihoodTerms Model::likelihood_terms(const History& history, const IntegralOptions& options) {
-  return {event_log_intensity(history), numeric_compensator(history, options)};
+  const Batch& b = history.batch;
+  const int64_t B = b.batch_size(), L = b.max_length();
+  const auto& span = b.span;
+  IntegrationNodes q = integration_nodes(b, options);
+  const int64_t S = q.fraction.size(2);
+  // One intensity evaluation for both terms: slot 0 of each interval holds the elapsed time of
+  // the event closing it (interval i ends at event i after dtime_i; the last has none), the other
+  // S slots the integration nodes.
+  auto at_event = torch::cat({b.dtime, torch::zeros({B, 1}, b.dtime.options())}, 1).unsqueeze(-1);
+  auto lambda = intensity(history, torch::cat({at_event, q.fraction * span.unsqueeze(-1)}, -1));  // [B, L+1, 1+S, K]
+  auto event_lambda = at_action_types(b, lambda.select(2, 0).narrow(1, 0, L));
+  LikelihoodTerms terms;
+  terms.log_intensity = torch::where(b.action_mask, safe_log(event_lambda), torch::zeros({}, event_lambda.options()));
+  terms.compensator = (lambda.narrow(2, 1, S).sum(-1) * q.weight).sum(-1) * span;
+  return terms;
 }
 
 torch::Tensor Model::log_likelihood(const Batch& batch, const IntegralOptions& options) {

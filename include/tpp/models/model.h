@@ -90,10 +90,12 @@ class Model : public torch::nn::Module {
   // A state before any event for start(). Default: ReencodingState; models with a recursion or a
   // cache return their own.
   virtual std::unique_ptr<UserState> make_state(const Schema& schema, const Sequence& user, const Context& ctx);
-  // log λ_{k_i}(t_i) at each action [B, L], from intensity() at the event times.
-  torch::Tensor event_log_intensity(const History& history);
-  // ∫ Σ_k λ_k over every interval by quadrature or Monte Carlo: [B, L+1].
-  torch::Tensor numeric_compensator(const History& history, const IntegralOptions& options);
+  // Where and how an interval's integral is sampled: nodes at fraction·span of each interval
+  // ([B, L+1, S]) with weights [S] (Gauss–Legendre, or 1/S for Monte Carlo).
+  struct IntegrationNodes {
+    torch::Tensor fraction, weight;
+  };
+  static IntegrationNodes integration_nodes(const Batch& batch, const IntegralOptions& options);
 };
 
 using ModelPtr = std::shared_ptr<Model>;
