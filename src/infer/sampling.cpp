@@ -21,10 +21,7 @@ ModelThinningTarget::ModelThinningTarget(Model& model, const Schema& schema, con
 int ModelThinningTarget::num_types() const { return model_.num_types(); }
 
 void ModelThinningTarget::observe(const Event& event) {
-  if (!(event.time >= state_->last_time()))
-    throw Error("sampling: observed event at " + std::to_string(event.time) + " precedes the history's last time " +
-                std::to_string(state_->last_time()));
-  torch::NoGradGuard no_grad;
+  torch::NoGradGuard no_grad;  // UserState::observe rejects events out of order or of unknown type
   state_->observe(event);
 }
 

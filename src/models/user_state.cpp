@@ -30,10 +30,12 @@ torch::Tensor UserState::intensity_at(Model& model, const std::vector<double>& t
   torch::NoGradGuard no_grad;
   const History& h = current();
   const int64_t open = open_interval(), intervals = h.start.size(1), S = static_cast<int64_t>(times.size());
+  // Filled through an accessor: one tensor operation per element would dominate a served query.
   auto elapsed = torch::zeros({1, intervals, S}, torch::kFloat64);
+  auto e = elapsed.accessor<double, 3>();
   for (int64_t s = 0; s < S; ++s) {
     if (times[s] < last_time_) throw Error("user state: intensity asked before the last observed event");
-    elapsed[0][open][s] = times[s] - last_time_;
+    e[0][open][s] = times[s] - last_time_;
   }
   return model.intensity(h, elapsed.to(h.start.options()))[0][open].to(torch::kCPU, torch::kFloat64);
 }
@@ -42,7 +44,7 @@ double UserState::upper_bound(Model& model, double window) {
   torch::NoGradGuard no_grad;
   const History& h = current();
   auto w = torch::zeros({1, h.start.size(1)}, torch::kFloat64);
-  w[0][open_interval()] = window;
+  w.accessor<double, 2>()[0][open_interval()] = window;
   return model.intensity_upper_bound(h, w.to(h.start.options()))[0][open_interval()].item<double>();
 }
 
