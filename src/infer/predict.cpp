@@ -102,9 +102,12 @@ Pass integrate(Model& model, const History& history, const torch::Tensor& H, int
 }
 
 // Largest Λ increment over one panel: panels must resolve S, not only agree with coarser ones.
-torch::Tensor largest_step(const Pass& pass) {
+// Panels that start where S < survival_tolerance carry nothing that is reported, so they do not
+// count (an intensity growing without bound, e.g. self-correcting, steps ever more there).
+torch::Tensor largest_step(const Pass& pass, double survival_tolerance) {
   auto ends = pass.lambda_end;
-  auto steps = torch::cat({ends.narrow(-1, 0, 1), ends.narrow(-1, 1, ends.size(-1) - 1) - ends.narrow(-1, 0, ends.size(-1) - 1)}, -1);
+  auto starts = torch::cat({torch::zeros_like(ends.narrow(-1, 0, 1)), ends.narrow(-1, 0, ends.size(-1) - 1)}, -1);
+  auto steps = torch::where(starts < -std::log(survival_tolerance), ends - starts, torch::zeros_like(ends));
   return steps.amax(-1);
 }
 
@@ -122,7 +125,9 @@ double dtype_epsilon(const torch::Tensor& t) {
                                             : static_cast<double>(std::numeric_limits<float>::epsilon());
 }
 
-void check_options(const PredictOptions& o) {
+}  // namespace
+
+void check_predict_options(const PredictOptions& o) {
   if (!(o.survival_tolerance > 0 && o.survival_tolerance < 1))
     throw Error("prediction: survival_tolerance must lie in (0, 1)");
   if (!(o.relative_tolerance > 0)) throw Error("prediction: relative_tolerance must be positive");
@@ -132,19 +137,21 @@ void check_options(const PredictOptions& o) {
   if (o.max_chunk_elements < 1) throw Error("prediction: max_chunk_elements must be positive");
 }
 
+namespace {
+
 torch::Tensor valid_intervals(const History& history) {
   const auto& b = history.batch;
   auto index = torch::arange(b.max_length() + 1, b.length.options());
   return index.unsqueeze(0) <= b.length.unsqueeze(1);
 }
 
-// Solves Λ(s) = log 2 inside the panel whose ends bracket it: safeguarded Newton, each Λ(s) from
-// the panel start by an n-point rule.
+// Solves Λ(s) = level inside the panel whose ends bracket it: safeguarded Newton, each Λ(s) from
+// the panel start by an n-point rule. level [B, L1] is log 2, or −log((1 + S(∞))/2) where the
+// intensity dies out (the median of the law conditioned on an event).
 torch::Tensor median_time(Model& model, const History& history, const torch::Tensor& H, const Pass& pass,
-                          const PanelRule& rule, const torch::Tensor& valid) {
-  const double log2 = std::log(2.0);
+                          const PanelRule& rule, const torch::Tensor& valid, const torch::Tensor& level) {
   const int64_t P = pass.lambda_end.size(-1), n = rule.n;
-  auto panel = (pass.lambda_end < log2).sum(-1).clamp(0, P - 1);  // [B, L1] long
+  auto panel = (pass.lambda_end < level.unsqueeze(-1)).sum(-1).clamp(0, P - 1);  // [B, L1] long
   auto lambda_b = pass.lambda_end.gather(-1, panel.unsqueeze(-1)).squeeze(-1);
   auto before = (panel - 1).clamp_min(0);
   auto lambda_a = torch::where(panel > 0, pass.lambda_end.gather(-1, before.unsqueeze(-1)).squeeze(-1),
@@ -152,14 +159,14 @@ torch::Tensor median_time(Model& model, const History& history, const torch::Ten
   auto a = panel_end(H, panel - 1, static_cast<int>(P));
   auto width = panel_end(H, panel, static_cast<int>(P)) - a;
   auto lo = a.clone(), hi = a + width;
-  auto guess = ((log2 - lambda_a) / (lambda_b - lambda_a)).clamp(0, 1);
+  auto guess = ((level - lambda_a) / (lambda_b - lambda_a)).clamp(0, 1);
   auto s = a + width * torch::where(torch::isnan(guess), torch::full_like(guess, 0.5), guess);
   const double eps = dtype_epsilon(H);
   for (int iter = 0; iter < 60; ++iter) {
     auto d = s - a;
     auto elapsed = torch::cat({a.unsqueeze(-1) + d.unsqueeze(-1) * rule.fraction, s.unsqueeze(-1)}, -1);
     auto lambda = model.intensity(history, elapsed).sum(-1);  // [B, L1, n+1]
-    auto f = lambda_a + d * (lambda.narrow(-1, 0, n) * rule.weight).sum(-1) - log2;
+    auto f = lambda_a + d * (lambda.narrow(-1, 0, n) * rule.weight).sum(-1) - level;
     auto slope = lambda.select(-1, n);
     lo = torch::where(f < 0, s, lo);
     hi = torch::where(f < 0, hi, s);
@@ -176,7 +183,7 @@ torch::Tensor median_time(Model& model, const History& history, const torch::Ten
 
 torch::Tensor compensator(Model& model, const History& history, const torch::Tensor& elapsed,
                           const PredictOptions& options) {
-  check_options(options);
+  check_predict_options(options);
   torch::NoGradGuard no_grad;
   const auto rule = panel_rule(options.panel_nodes, elapsed.options());
   const double rtol = std::max(options.relative_tolerance, 100 * dtype_epsilon(elapsed));
@@ -247,7 +254,7 @@ NextEventPrediction predict_together(Model& model, const History& history, const
       auto dtime = (current.time - previous.time).abs();
       auto dmass = (current.mass - previous.mass).abs().amax(-1);
       panels_ok = (dtime <= rtol * current.time.abs()) & (dmass <= rtol * current.mass.sum(-1)) &
-                  (largest_step(current) <= kMaxPanelStep);
+                  (largest_step(current, tol) <= kMaxPanelStep);
       auto settled = panels_ok | ~valid | torch::isnan(current.time);
       if (settled.all().item<bool>() || 2 * P > o.max_panels) break;
       previous = current;
@@ -290,7 +297,9 @@ NextEventPrediction predict_together(Model& model, const History& history, const
   out.top_k_probability = torch::where(valid.unsqueeze(-1), top_p, torch::full_like(top_p, nan));
   out.top_k_type = torch::where(valid.unsqueeze(-1), top_i, minus_one);
   if (o.median) {
-    auto m = median_time(model, history, H, current, fine, valid);
+    auto level = torch::where(dead & (survival_h < 1), -torch::log((1 + survival_h) / 2),
+                              torch::full_like(survival_h, std::log(2.0)));
+    auto m = median_time(model, history, H, current, fine, valid, level);
     out.median_time = torch::where(valid, m, torch::full_like(m, nan));
   }
   return out;
@@ -318,7 +327,7 @@ void copy_row(NextEventPrediction& into, const NextEventPrediction& row, int64_t
 }  // namespace
 
 NextEventPrediction predict_next_event(Model& model, const History& history, const PredictOptions& o) {
-  check_options(o);
+  check_predict_options(o);
   if (o.batch_panels < 8) throw Error("prediction: batch_panels must be at least 8");
   torch::NoGradGuard no_grad;
   const int64_t B = history.start.size(0);

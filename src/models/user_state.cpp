@@ -27,17 +27,26 @@ void UserState::observe(const Event& event) {
 }
 
 torch::Tensor UserState::intensity_at(Model& model, const std::vector<double>& times) {
+  std::vector<double> elapsed(times.size());
+  for (std::size_t s = 0; s < times.size(); ++s) {
+    if (!(times[s] >= last_time_)) throw Error("user state: intensity asked before the last observed event");
+    elapsed[s] = times[s] - last_time_;
+  }
+  return intensity_after(model, elapsed);
+}
+
+torch::Tensor UserState::intensity_after(Model& model, const std::vector<double>& elapsed) {
   torch::NoGradGuard no_grad;
   const History& h = current();
-  const int64_t open = open_interval(), intervals = h.start.size(1), S = static_cast<int64_t>(times.size());
+  const int64_t open = open_interval(), intervals = h.start.size(1), S = static_cast<int64_t>(elapsed.size());
   // Filled through an accessor: one tensor operation per element would dominate a served query.
-  auto elapsed = torch::zeros({1, intervals, S}, torch::kFloat64);
-  auto e = elapsed.accessor<double, 3>();
+  auto grid = torch::zeros({1, intervals, S}, torch::kFloat64);
+  auto e = grid.accessor<double, 3>();
   for (int64_t s = 0; s < S; ++s) {
-    if (times[s] < last_time_) throw Error("user state: intensity asked before the last observed event");
-    e[0][open][s] = times[s] - last_time_;
+    if (!(elapsed[s] >= 0)) throw Error("user state: intensity asked before the last observed event");
+    e[0][open][s] = elapsed[s];
   }
-  return model.intensity(h, elapsed.to(h.start.options()))[0][open].to(torch::kCPU, torch::kFloat64);
+  return model.intensity(h, grid.to(h.start.options()))[0][open].to(torch::kCPU, torch::kFloat64).contiguous();
 }
 
 double UserState::upper_bound(Model& model, double window) {

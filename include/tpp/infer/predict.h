@@ -46,6 +46,8 @@ struct NextEventPrediction {
 };
 
 NextEventPrediction predict_next_event(Model& model, const History& history, const PredictOptions& options = {});
+// Throws tpp::Error naming the option outside its range.
+void check_predict_options(const PredictOptions& options);
 // Encodes the batch without gradients, then predicts.
 NextEventPrediction predict_next_event(Model& model, const Batch& batch, const PredictOptions& options = {});
 

@@ -37,6 +37,8 @@ class UserState {
   std::size_t num_events() const { return num_events_; }
   // λ_k at absolute times t >= last_time(): [S] -> [S, K] (double, CPU).
   torch::Tensor intensity_at(Model& model, const std::vector<double>& times);
+  // λ_k at times elapsed since last_time(), each >= 0: [S] -> [S, K] (double, CPU).
+  torch::Tensor intensity_after(Model& model, const std::vector<double>& elapsed);
   // M >= Σ_k λ_k on [last_time(), last_time() + window].
   double upper_bound(Model& model, double window);
 
