@@ -1,11 +1,13 @@
 #include "tpp/models/attnhp.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "tpp/core/numerics.h"
 #include "tpp/models/attention.h"
 #include "tpp/models/model_config.h"
 #include "tpp/models/registry.h"
+#include "tpp/models/user_state.h"
 
 namespace tpp {
 
@@ -115,21 +117,24 @@ torch::Tensor AttnhpImpl::state_at(const History& history, const torch::Tensor& 
   const int64_t block = std::clamp<int64_t>(attention_budget_ / per_interval, 1, std::max<int64_t>(1, I));
   const auto& keys = history.parts.at("keys");
   const auto& values = history.parts.at("values");
+  // Positions are aligned to the last interval: with P positions and I intervals, interval i sees
+  // positions 0..i + (P − I). An encoded batch has P = I; a user state's one open interval sees all.
+  const int64_t offset = keys.size(1) - I;
   std::vector<torch::Tensor> blocks;
   for (int64_t i0 = 0; i0 < I; i0 += block) {
-    const int64_t i1 = std::min(I, i0 + block), n = i1 - i0;
+    const int64_t i1 = std::min(I, i0 + block), n = i1 - i0, seen = i1 + offset;
     auto start = history.start.slice(1, i0, i1).unsqueeze(-1);
     auto time_features = time_embedding(start + elapsed.slice(1, i0, i1)).reshape({B, n * S, -1});
     auto y = query_seed_.expand({B, n * S, D});
     // A query in interval i sees positions 0..i (BOS and events < i): rows repeat per query time.
-    auto allowed = torch::ones({n, i1}, history.batch.mask.options()).tril(i0).repeat_interleave(S, 0);  // [n·S, i1]
+    auto allowed = torch::ones({n, seen}, history.batch.mask.options()).tril(i0 + offset).repeat_interleave(S, 0);
     for (size_t l = 0; l < layers_.size(); ++l) {
       Layer& layer = layers_[l];
       const auto level = static_cast<int64_t>(l);
       auto q = layer.query->forward(torch::cat({time_features, y}, -1));
       auto attended = masked_attention(split_heads(q, config_.heads),
-                                       split_heads(keys.select(2, level).slice(1, 0, i1), config_.heads),
-                                       split_heads(values.select(2, level).slice(1, 0, i1), config_.heads), allowed,
+                                       split_heads(keys.select(2, level).slice(1, 0, seen), config_.heads),
+                                       split_heads(values.select(2, level).slice(1, 0, seen), config_.heads), allowed,
                                        /*null_slot=*/true);
       y = y + layer_update(layer, merge_heads(attended));
     }
@@ -169,7 +174,72 @@ torch::Tensor AttnhpImpl::intensity_upper_bound(const History& history, const to
   auto pre_high = torch::matmul(high, torch::clamp_min(w, 0.0).t()) + torch::matmul(low, torch::clamp_max(w, 0.0).t()) +
                   readout_->bias;
   (void)window;
-  return scaled_softplus(pre_high, scale()).sum(-1);
+  // One bound per interval: the positions its queries see end at the last I (see state_at).
+  const int64_t I = window.size(1);
+  return scaled_softplus(pre_high, scale()).sum(-1).narrow(1, pre_high.size(1) - I, I);
+}
+
+// An event's representation at every layer attends to strictly earlier positions only, so a new
+// event is one position through the layers against the cached keys and values (O(n) per event);
+// the open interval's queries then see every position.
+class AttnhpState : public UserState {
+ public:
+  AttnhpState(AttnhpImpl& model, const Schema& schema, const Sequence& user, const Context& ctx)
+      : UserState(schema, user, ctx), model_(model) {
+    read(model.bos_type(), 0.0);
+  }
+  const History& current() override {
+    if (!history_) {
+      History h = open_history();
+      h.parts["keys"] = keys_;
+      h.parts["values"] = values_;
+      h.hidden = model_.state_at(h, torch::zeros({1, 1, 1}, h.start.options())).squeeze(2);
+      history_ = std::make_unique<History>(std::move(h));
+    }
+    return *history_;
+  }
+  int64_t open_interval() const override { return 0; }
+
+ private:
+  void read(int64_t token, double relative) {
+    auto opts = ctx_.options();
+    auto x = model_.type_embedding_->forward(torch::full({1, 1}, token, opts.dtype(torch::kLong)));
+    auto time_features = model_.time_embedding(torch::full({1, 1}, relative, opts));
+    const int64_t heads = model_.config_.heads, seen = keys_.defined() ? keys_.size(1) : 0;
+    std::vector<torch::Tensor> keys, values;
+    for (size_t l = 0; l < model_.layers_.size(); ++l) {
+      auto& layer = model_.layers_[l];
+      auto input = torch::cat({time_features, x}, -1);
+      auto k = layer.key->forward(input), v = layer.value->forward(input);
+      // Only the null slot before any position: attention returns exactly 0, as in the batch.
+      torch::Tensor attended = torch::zeros_like(x);
+      if (seen > 0) {
+        const auto level = static_cast<int64_t>(l);
+        auto allowed = torch::ones({1, seen}, opts.dtype(torch::kBool));
+        attended = merge_heads(masked_attention(split_heads(layer.query->forward(input), heads),
+                                                split_heads(keys_.select(2, level), heads),
+                                                split_heads(values_.select(2, level), heads), allowed, true));
+      }
+      x = x + model_.layer_update(layer, attended);
+      keys.push_back(k);
+      values.push_back(v);
+    }
+    auto k = torch::stack(keys, 2), v = torch::stack(values, 2);  // [1, 1, layers, D]
+    keys_ = keys_.defined() ? torch::cat({keys_, k}, 1) : k;
+    values_ = values_.defined() ? torch::cat({values_, v}, 1) : v;
+    history_.reset();
+  }
+  void advance(const Event&, double relative, int64_t token, double) override {
+    if (model_.is_training()) throw std::logic_error("AttNHP user state runs in evaluation mode only");
+    read(token, relative);
+  }
+  AttnhpImpl& model_;
+  torch::Tensor keys_, values_;  // [1, positions, layers, D]
+  std::unique_ptr<History> history_;
+};
+
+std::unique_ptr<UserState> AttnhpImpl::make_state(const Schema& schema, const Sequence& user, const Context& ctx) {
+  return std::make_unique<AttnhpState>(*this, schema, user, ctx);
 }
 
 TPP_REGISTER_MODEL(attnhp, AttnhpConfig, AttnhpImpl)

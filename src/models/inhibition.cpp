@@ -7,6 +7,7 @@
 #include "tpp/core/numerics.h"
 #include "tpp/models/model_config.h"
 #include "tpp/models/registry.h"
+#include "tpp/models/user_state.h"
 
 namespace tpp {
 
@@ -152,6 +153,45 @@ class InhibitionTarget : public ThinningTarget {
 };
 
 }  // namespace
+
+namespace {
+
+// The batch's recursion E_{i+1} = jump_i + E_i · e^{−δ·gap_i}, one event at a time: O(C·K) per event.
+class InhibitionState : public UserState {
+ public:
+  InhibitionState(InhibitionImpl& model, const Schema& schema, const Sequence& user, const Context& ctx)
+      : UserState(schema, user, ctx), model_(model) {
+    excitation_ = torch::zeros({schema.num_action_types + schema.num_stimulus_types, schema.num_action_types},
+                               ctx.options());
+  }
+  const History& current() override {
+    if (!history_) {
+      History h = open_history();
+      h.parts["excitation"] = excitation_.unsqueeze(0).unsqueeze(0);  // [1, 1, C, K]
+      h.hidden = model_.mu() + h.parts["excitation"].sum(2);
+      history_ = std::make_unique<History>(std::move(h));
+    }
+    return *history_;
+  }
+  int64_t open_interval() const override { return 0; }
+
+ private:
+  void advance(const Event&, double, int64_t token, double gap) override {
+    auto source = torch::zeros({excitation_.size(0), 1}, excitation_.options());
+    source[token] = 1.0;
+    excitation_ = torch::addcmul(source * model_.alpha(), excitation_, torch::exp(-model_.delta() * gap));
+    history_.reset();
+  }
+  InhibitionImpl& model_;
+  torch::Tensor excitation_;  // [C, K]
+  std::unique_ptr<History> history_;
+};
+
+}  // namespace
+
+std::unique_ptr<UserState> InhibitionImpl::make_state(const Schema& schema, const Sequence& user, const Context& ctx) {
+  return std::make_unique<InhibitionState>(*this, schema, user, ctx);
+}
 
 std::unique_ptr<ThinningTarget> InhibitionImpl::thinning_target(double t_start) const {
   torch::NoGradGuard no_grad;

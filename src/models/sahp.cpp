@@ -1,8 +1,11 @@
 #include "tpp/models/sahp.h"
 
+#include <stdexcept>
+
 #include "tpp/models/attention.h"
 #include "tpp/models/model_config.h"
 #include "tpp/models/registry.h"
+#include "tpp/models/user_state.h"
 
 namespace tpp {
 
@@ -69,6 +72,43 @@ SahpImpl::SahpImpl(SahpConfig config) : config_(config) {
   to(torch::kFloat64);
 }
 
+torch::Tensor SahpImpl::embed(const torch::Tensor& types, const torch::Tensor& times, const torch::Tensor& position) {
+  auto phase = position.unsqueeze(-1) * position_frequency_ + times.unsqueeze(-1) * time_frequency_;
+  return type_embedding_->forward(types) + torch::cat({torch::sin(phase), torch::cos(phase)}, -1);
+}
+
+torch::Tensor SahpImpl::layer_forward(Layer& layer, const torch::Tensor& x, const torch::Tensor& allowed) {
+  auto q = split_heads(layer.query->forward(x), config_.heads);
+  auto k = split_heads(layer.key->forward(x), config_.heads);
+  auto v = split_heads(layer.value->forward(x), config_.heads);
+  auto attended = layer.output->forward(merge_heads(masked_attention(q, k, v, allowed)));
+  auto y = layer.attention_norm->forward(x + dropout_->forward(attended));
+  auto feed = layer.contract->forward(torch::gelu(layer.expand->forward(y)));
+  return layer.feed_forward_norm->forward(y + dropout_->forward(feed));
+}
+
+torch::Tensor SahpImpl::layer_next(Layer& layer, const torch::Tensor& x, Cache& cache) {
+  if (is_training()) throw std::logic_error("SahpImpl::layer_next runs in evaluation mode only");
+  auto q = split_heads(layer.query->forward(x), config_.heads);
+  auto k = split_heads(layer.key->forward(x), config_.heads);
+  auto v = split_heads(layer.value->forward(x), config_.heads);
+  cache.keys = cache.keys.defined() ? torch::cat({cache.keys, k}, 2) : k;
+  cache.values = cache.values.defined() ? torch::cat({cache.values, v}, 2) : v;
+  // The newest position sees every cached one, itself included, as in the batch's causal mask.
+  auto allowed = torch::ones({1, cache.keys.size(2)}, torch::TensorOptions().dtype(torch::kBool).device(x.device()));
+  auto attended = layer.output->forward(merge_heads(masked_attention(q, cache.keys, cache.values, allowed)));
+  auto y = layer.attention_norm->forward(x + attended);
+  auto feed = layer.contract->forward(torch::gelu(layer.expand->forward(y)));
+  return layer.feed_forward_norm->forward(y + feed);
+}
+
+void SahpImpl::read_out(History& history, const torch::Tensor& x) {
+  history.hidden = x;
+  history.parts["mu"] = torch::gelu(base_->forward(x));
+  history.parts["eta"] = torch::nn::functional::softplus(peak_->forward(x));
+  history.parts["gamma"] = torch::nn::functional::softplus(decay_->forward(x));
+}
+
 History SahpImpl::encode(const Batch& batch) {
   const int64_t B = batch.batch_size(), L = batch.max_length();
   auto options = batch.time.options();
@@ -80,30 +120,55 @@ History SahpImpl::encode(const Batch& batch) {
   // of interval i is the output at position i, which has seen BOS and events < i.
   auto bos = torch::full({B, 1}, bos_type(), batch.type.options());
   auto types = torch::cat({bos, batch.type}, 1);
-  auto times = history.start;
   auto position = torch::arange(L + 1, options).unsqueeze(0);
-  // Time-shifted encoding: sin/cos(ω_i·p + w_i·t_p).
-  auto phase = position.unsqueeze(-1) * position_frequency_ + times.unsqueeze(-1) * time_frequency_;
-  auto x = type_embedding_->forward(types) + torch::cat({torch::sin(phase), torch::cos(phase)}, -1);
-  x = dropout_->forward(x);
+  auto x = dropout_->forward(embed(types, history.start, position));
 
   // Causal: position p attends to positions <= p. Padding sits after every real position, so it is
   // never attended to by a real one.
   auto allowed = torch::ones({L + 1, L + 1}, batch.mask.options()).tril();
-  for (auto& layer : layers_) {
-    auto q = split_heads(layer.query->forward(x), config_.heads);
-    auto k = split_heads(layer.key->forward(x), config_.heads);
-    auto v = split_heads(layer.value->forward(x), config_.heads);
-    auto attended = layer.output->forward(merge_heads(masked_attention(q, k, v, allowed)));
-    x = layer.attention_norm->forward(x + dropout_->forward(attended));
-    auto feed = layer.contract->forward(torch::gelu(layer.expand->forward(x)));
-    x = layer.feed_forward_norm->forward(x + dropout_->forward(feed));
-  }
-  history.hidden = x;
-  history.parts["mu"] = torch::gelu(base_->forward(x));
-  history.parts["eta"] = torch::nn::functional::softplus(peak_->forward(x));
-  history.parts["gamma"] = torch::nn::functional::softplus(decay_->forward(x));
+  for (auto& layer : layers_) x = layer_forward(layer, x, allowed);
+  read_out(history, x);
   return history;
+}
+
+// Position p's output depends on positions <= p only, so a new event is one position through every
+// layer against that layer's cached keys and values: O(n) per event instead of a re-encode.
+class SahpState : public UserState {
+ public:
+  SahpState(SahpImpl& model, const Schema& schema, const Sequence& user, const Context& ctx)
+      : UserState(schema, user, ctx), model_(model), caches_(model.layers_.size()) {
+    read(model.bos_type(), 0.0);
+  }
+  const History& current() override {
+    if (!history_) {
+      History h = open_history();
+      model_.read_out(h, top_);
+      history_ = std::make_unique<History>(std::move(h));
+    }
+    return *history_;
+  }
+  int64_t open_interval() const override { return 0; }
+
+ private:
+  void read(int64_t token, double relative) {
+    auto opts = ctx_.options();
+    auto x = model_.embed(torch::full({1, 1}, token, opts.dtype(torch::kLong)), torch::full({1, 1}, relative, opts),
+                          torch::full({1, 1}, static_cast<double>(position_), opts));
+    for (std::size_t l = 0; l < caches_.size(); ++l) x = model_.layer_next(model_.layers_[l], x, caches_[l]);
+    top_ = x;
+    ++position_;
+    history_.reset();
+  }
+  void advance(const Event&, double relative, int64_t token, double) override { read(token, relative); }
+  SahpImpl& model_;
+  std::vector<SahpImpl::Cache> caches_;
+  int64_t position_{0};
+  torch::Tensor top_;  // [1, 1, D]
+  std::unique_ptr<History> history_;
+};
+
+std::unique_ptr<UserState> SahpImpl::make_state(const Schema& schema, const Sequence& user, const Context& ctx) {
+  return std::make_unique<SahpState>(*this, schema, user, ctx);
 }
 
 torch::Tensor SahpImpl::pre_activation(const History& history, const torch::Tensor& elapsed) const {

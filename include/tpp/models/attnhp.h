@@ -25,7 +25,8 @@ struct AttnhpConfig {
 // History.parts (positions p = 0..L: p = 0 is the BOS event at t_start, p > 0 is event p − 1, so
 // interval i attends to positions <= i):
 //   "keys" [B, L+1, layers, d_model], "values" [B, L+1, layers, d_model]: each layer's keys/values.
-// History.hidden is y(t) at each interval's start, [B, L+1, d_model].
+// History.hidden is y(t) at each interval's start, [B, L+1, d_model]. A user state's History has
+// one interval and every position (see state_at).
 class AttnhpImpl : public Model {
  public:
   explicit AttnhpImpl(AttnhpConfig config);
@@ -51,6 +52,8 @@ class AttnhpImpl : public Model {
   };
   torch::Tensor time_embedding(const torch::Tensor& t) const;  // [...] -> [..., d_time]
   torch::Tensor layer_update(Layer& layer, const torch::Tensor& attended);  // tanh(O a + b), dropped out
+  std::unique_ptr<UserState> make_state(const Schema& schema, const Sequence& user, const Context& ctx) override;
+  friend class AttnhpState;
 
   AttnhpConfig config_;
   torch::nn::Embedding type_embedding_{nullptr};  // [K + K_s + 1, d_model], last row = BOS

@@ -41,6 +41,7 @@ class InhibitionImpl : public Model {
   LikelihoodTerms likelihood_terms(const History& history, const IntegralOptions& options = {}) override;
   torch::Tensor embedding(const History& history) override;  // activation at interval starts, [B, L+1, K]
   std::unique_ptr<ThinningTarget> thinning_target(double t_start) const override;
+  std::unique_ptr<UserState> make_state(const Schema& schema, const Sequence& user, const Context& ctx) override;
 
   torch::Tensor mu() const;     // [K]
   torch::Tensor alpha() const;  // [K + K_s, K]

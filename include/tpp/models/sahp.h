@@ -43,6 +43,22 @@ class SahpImpl : public Model {
     torch::nn::LayerNorm attention_norm{nullptr}, feed_forward_norm{nullptr};
     torch::nn::Linear expand{nullptr}, contract{nullptr};
   };
+  // One layer's keys and values of every position read so far: [1, heads, p, d_model/heads].
+  struct Cache {
+    torch::Tensor keys, values;
+  };
+
+  // Input encoding of tokens at relative times and positions [B, P]: type embedding plus the
+  // time-shifted sinusoid sin/cos(ω·p + w·t).
+  torch::Tensor embed(const torch::Tensor& types, const torch::Tensor& times, const torch::Tensor& position);
+  // Attention (`allowed` [P, P] or the cached keys) and feed-forward of one layer.
+  torch::Tensor layer_forward(Layer& layer, const torch::Tensor& x, const torch::Tensor& allowed);
+  // One new position through a layer in evaluation mode, its key and value appended to the cache.
+  torch::Tensor layer_next(Layer& layer, const torch::Tensor& x, Cache& cache);
+  // History.hidden and μ, η, γ from top-layer states [B, L+1, D].
+  void read_out(History& history, const torch::Tensor& x);
+  std::unique_ptr<UserState> make_state(const Schema& schema, const Sequence& user, const Context& ctx) override;
+  friend class SahpState;
 
   SahpConfig config_;
   torch::nn::Embedding type_embedding_{nullptr};  // [K + K_s + 1, d_model], last row = BOS
