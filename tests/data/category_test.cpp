@@ -106,5 +106,21 @@ TEST(Categories, RequiredCategoriesNameTheUsersFirstLine) {
   expect_data_error([&] { read_data_file(bare, "", true); }, bare, 2, "category", "no users file");
 }
 
+TEST(Categories, AlignToAModelMapsThemByName) {
+  // The model knows {"pro", "free"}; the file numbered its categories {"free", "vip", "pro"}.
+  Dataset data = testing::make_dataset(1, {{{1.0, 0}}, {{1.0, 0}}, {{1.0, 0}}, {{1.0, 0}}}, {2, 2, 2, 2});
+  data.schema.category_names = {"free", "vip", "pro"};
+  data.sequences[0].category = 0;
+  data.sequences[1].category = 1;
+  data.sequences[2].category = 2;
+  Schema model = data.schema;
+  model.category_names = {"pro", "free"};
+  const Dataset aligned = align_to_model(data, model, TimeScale{}, "test data");
+  EXPECT_EQ(aligned.sequences[0].category, 1);
+  EXPECT_EQ(aligned.sequences[1].category, -1);  // unknown to the model: only training uses categories
+  EXPECT_EQ(aligned.sequences[2].category, 0);
+  EXPECT_EQ(aligned.sequences[3].category, -1);
+}
+
 }  // namespace
 }  // namespace tpp

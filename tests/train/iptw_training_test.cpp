@@ -3,6 +3,7 @@
 // matches finite differences, and a training user without a category is refused.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <sstream>
 
 #include "../test_support.h"
@@ -171,6 +172,38 @@ TEST(IptwTraining, WeightedObjectiveGradientMatchesFiniteDifferences) {
   for (auto& p : params) p.mutable_grad() = torch::Tensor();
   loss().backward();
   EXPECT_FALSE(torch::allclose(params[0].grad(), g_unweighted, 1e-3, 1e-6));
+}
+
+TEST(IptwTraining, WeightsForEveryModelWithAnEmbedding) {
+  // The estimator only needs Model::embedding: NHP's and RMTPP's recurrent states, THP's attention
+  // states (wider than q, so projected) and Hawkes's excitation.
+  const Dataset data = categorised(10, 5);
+  for (const nlohmann::json& cfg :
+       {tiny_nhp(), nlohmann::json{{"model", "rmtpp"}, {"embed_dim", 3}, {"hidden", 4}},
+        nlohmann::json{{"model", "thp"}, {"d_model", 8}, {"d_ff", 8}, {"heads", 2}, {"layers", 1}},
+        nlohmann::json{{"model", "hawkes"}}}) {
+    ModelPtr model = make(cfg, data.schema);
+    for (bool stabilized : {false, true}) {
+      IptwConfig iptw;
+      iptw.bins = 3;
+      iptw.refit_every = 1;
+      iptw.dims = 2;
+      iptw.stabilized = stabilized;
+      const IptwWeights w = fit_iptw_weights(*model, data, iptw, Context{});
+      double sum = 0;
+      for (std::size_t k = 0; k < w.weight.size(); ++k) {
+        ASSERT_EQ(w.weight[k].size(), data.sequences[k].events.size() + 1);
+        for (std::size_t j = 0; j < w.weight[k].size(); ++j) {
+          EXPECT_TRUE(std::isfinite(w.weight[k][j]) && w.weight[k][j] > 0) << cfg["model"];
+          if (j < data.sequences[k].events.size()) sum += w.weight[k][j];
+        }
+      }
+      // Scaled to mean 1 over the actions' intervals; ESS at most their number.
+      EXPECT_NEAR(sum / static_cast<double>(data.num_actions()), 1.0, 1e-12) << cfg["model"];
+      EXPECT_LE(w.summary.ess, static_cast<double>(w.summary.count) * (1 + 1e-12)) << cfg["model"];
+      EXPECT_GT(w.table_entries, 0u);
+    }
+  }
 }
 
 TEST(IptwTraining, ATrainingUserWithoutACategoryIsRefused) {
