@@ -50,7 +50,18 @@ int run_inspect(const InspectOptions& o) {
                      s["window"]["max_end"].get<double>());
   if (data.schema.user_feature_dim || data.schema.event_meta_dim)
     out += fmt::format("  features  user {} / event meta {}\n", data.schema.user_feature_dim, data.schema.event_meta_dim);
-  if (!s["categories"].empty()) out += fmt::format("  categories {}\n", s["categories"].dump());
+  if (!s["categories"].empty()) {
+    // Users per category, in id order, and how many have none (IPTW training needs every one).
+    std::string list;
+    std::size_t without = data.sequences.size();
+    for (const auto& name : data.schema.category_names)
+      if (s["categories"].contains(name)) {
+        const auto n = s["categories"][name].get<std::size_t>();
+        list += fmt::format("{}{} {}", list.empty() ? "" : ", ", name, n);
+        without -= n;
+      }
+    out += fmt::format("  categories {}   ({} users without)\n", list, without);
+  }
   if (report.total_dropped())
     out += fmt::format("  dropped   {} rows, {} sequences (--drop-invalid)\n", report.rows_dropped, report.sequences_dropped);
   out += fmt::format("\n  {:<16} {:>12} {:>12} {:>12} {:>12}\n", "", "min", "mean", "median", "max");

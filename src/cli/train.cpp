@@ -51,7 +51,13 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
 }
 
 int run_train(const TrainOptions& options) {
-  Dataset train = read_data_file(options.train, options.schema);
+  // IPTW needs every training user's category: the config is read first so that a user without one
+  // is reported at its first line of the training log, before anything is trained.
+  const bool iptw = FitConfig::from_json(read_json_argument(options.config, "model config"), options.common.seed,
+                                         options.config)
+                        .train.iptw()
+                        .enabled();
+  Dataset train = read_data_file(options.train, options.schema, iptw);
   std::optional<Dataset> dev;
   if (!options.dev.empty()) dev = read_data_file(options.dev, options.schema);
   return train_datasets(options, std::move(train), std::move(dev), std::cout, std::cerr);

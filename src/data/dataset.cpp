@@ -20,6 +20,7 @@ int find_name(const std::vector<std::string>& names, const std::string& name) {
 
 int Schema::action_id(const std::string& name) const { return find_name(action_names, name); }
 int Schema::stimulus_id(const std::string& name) const { return find_name(stimulus_names, name); }
+int Schema::category_id(const std::string& name) const { return find_name(category_names, name); }
 
 bool Schema::stimulus_affects(int stimulus_type, int action_type) const {
   if (stimulus_type < 0 || stimulus_type >= static_cast<int>(affects.size())) return true;
@@ -40,13 +41,16 @@ std::size_t Dataset::num_actions() const {
 }
 
 nlohmann::json to_json(const Schema& schema) {
-  return {{"num_action_types", schema.num_action_types},
-          {"num_stimulus_types", schema.num_stimulus_types},
-          {"action_names", schema.action_names},
-          {"stimulus_names", schema.stimulus_names},
-          {"affects", schema.affects},
-          {"user_feature_dim", schema.user_feature_dim},
-          {"event_meta_dim", schema.event_meta_dim}};
+  nlohmann::json j = {{"num_action_types", schema.num_action_types},
+                      {"num_stimulus_types", schema.num_stimulus_types},
+                      {"action_names", schema.action_names},
+                      {"stimulus_names", schema.stimulus_names},
+                      {"affects", schema.affects},
+                      {"user_feature_dim", schema.user_feature_dim},
+                      {"event_meta_dim", schema.event_meta_dim}};
+  // Written only when present, so schemas of data without categories stay as they were.
+  if (!schema.category_names.empty()) j["category_names"] = schema.category_names;
+  return j;
 }
 
 Schema schema_from_json(const nlohmann::json& j) {
@@ -59,6 +63,7 @@ Schema schema_from_json(const nlohmann::json& j) {
     s.affects = j.value("affects", std::vector<std::vector<int>>{});
     s.user_feature_dim = j.value("user_feature_dim", 0);
     s.event_meta_dim = j.value("event_meta_dim", 0);
+    s.category_names = j.value("category_names", std::vector<std::string>{});
   } catch (const nlohmann::json::exception& e) {
     throw Error(std::string("schema: ") + e.what());
   }

@@ -31,12 +31,12 @@ Dataset read_event_log_csv(const std::string& path, const ReadOptions& options, 
   if (records.empty()) throw DataError(path, 0, "file", "empty file");
   const auto& header = records[0].fields;
   const std::size_t header_line = records[0].line;
-  int col_user = -1, col_time = -1, col_type = -1, col_stim = -1, col_text = -1;
+  int col_user = -1, col_time = -1, col_type = -1, col_stim = -1, col_text = -1, col_cat = -1;
   std::vector<int> col_meta;
   for (int c = 0; c < static_cast<int>(header.size()); ++c) {
     std::string h = io::trim(header[c]);
     int* slot = h == "user" ? &col_user : h == "time" ? &col_time : h == "type" ? &col_type
-              : h == "stimulus" ? &col_stim : h == "text" ? &col_text : nullptr;
+              : h == "stimulus" ? &col_stim : h == "text" ? &col_text : h == "category" ? &col_cat : nullptr;
     if (slot) {
       if (*slot >= 0) throw DataError(path, header_line, h, "column appears twice");
       *slot = c;
@@ -44,7 +44,7 @@ Dataset read_event_log_csv(const std::string& path, const ReadOptions& options, 
       col_meta.push_back(c);
     } else {
       throw DataError(path, header_line, h.empty() ? "header" : h,
-                      "unknown column (expected user, time, type, stimulus, text, m0, m1, ...)");
+                      "unknown column (expected user, time, type, stimulus, text, category, m0, m1, ...)");
     }
   }
   if (col_user < 0) throw DataError(path, header_line, "user", "missing required column");
@@ -73,6 +73,10 @@ Dataset read_event_log_csv(const std::string& path, const ReadOptions& options, 
       if (col_text >= 0) {
         e.text = rec.fields[col_text];
         if (!io::valid_utf8(e.text)) throw DataError(path, rec.line, "text", "invalid UTF-8");
+      }
+      if (col_cat >= 0) {
+        e.category = io::trim(rec.fields[col_cat]);
+        if (!io::valid_utf8(e.category)) throw DataError(path, rec.line, "category", "invalid UTF-8");
       }
       e.has_meta = !col_meta.empty();
       for (std::size_t m = 0; m < col_meta.size(); ++m) {
@@ -124,6 +128,12 @@ Dataset read_event_log_jsonl(const std::string& path, const ReadOptions& options
       if (j.contains("text") && !j["text"].is_null()) {
         if (!j["text"].is_string()) throw DataError(path, line, "text", "expected a string");
         e.text = j["text"].get<std::string>();
+      }
+      if (j.contains("category") && !j["category"].is_null()) {
+        const auto& c = j["category"];
+        if (c.is_string()) e.category = c.get<std::string>();
+        else if (c.is_number_integer()) e.category = c.dump();
+        else throw DataError(path, line, "category", "expected a name (string) or an integer");
       }
       if (j.contains("meta") && !j["meta"].is_null()) {
         if (!j["meta"].is_array()) throw DataError(path, line, "meta", "expected a list of numbers");

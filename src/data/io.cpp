@@ -210,7 +210,7 @@ std::vector<JsonLine> parse_json_lines(const std::string& text, const std::strin
 namespace {
 
 struct UserInfo {
-  int category{-1};
+  std::optional<std::string> category;  // as written; "-1" (the old "unknown") reads as none
   std::optional<double> t_start, t_end;
   std::vector<float> features;
   std::size_t line{0};
@@ -228,6 +228,8 @@ std::vector<std::pair<std::string, UserInfo>> read_users(const std::string& path
     if (user.empty()) throw DataError(path, info.line, "user", "empty user id");
     if (!valid_utf8(user)) throw DataError(path, info.line, "user", "invalid UTF-8");
     if (seen.count(user)) throw DataError(path, info.line, "user", "user '" + user + "' listed twice");
+    if (info.category && !valid_utf8(*info.category)) throw DataError(path, info.line, "category", "invalid UTF-8");
+    if (info.category == "-1") info.category.reset();
     if (info.t_start.has_value() != info.t_end.has_value())
       throw DataError(path, info.line, "t_end", "t_start and t_end go together");
     if (info.t_start && !(*info.t_start <= *info.t_end))
@@ -274,11 +276,7 @@ std::vector<std::pair<std::string, UserInfo>> read_users(const std::string& path
         UserInfo info;
         info.line = rec.line;
         std::string user = rec.fields[col_user];
-        if (col_cat >= 0 && !trim(rec.fields[col_cat]).empty()) {
-          auto c = parse_integer(trim(rec.fields[col_cat]));
-          if (!c || *c < -1 || *c > 1000000) throw DataError(path, rec.line, "category", "not a category id: '" + rec.fields[col_cat] + "'");
-          info.category = static_cast<int>(*c);
-        }
+        if (col_cat >= 0 && !trim(rec.fields[col_cat]).empty()) info.category = trim(rec.fields[col_cat]);
         if (col_ts >= 0 && !trim(rec.fields[col_ts]).empty()) info.t_start = parse_time(trim(rec.fields[col_ts]), path, rec.line, "t_start");
         if (col_te >= 0 && !trim(rec.fields[col_te]).empty()) info.t_end = parse_time(trim(rec.fields[col_te]), path, rec.line, "t_end");
         for (std::size_t f = 0; f < col_f.size(); ++f) {
@@ -308,9 +306,11 @@ std::vector<std::pair<std::string, UserInfo>> read_users(const std::string& path
           return v;
         };
         if (j.contains("category") && !j["category"].is_null()) {
-          if (!j["category"].is_number_integer()) throw DataError(path, jl.line, "category", "not an integer");
-          info.category = j["category"].get<int>();
-          if (info.category < -1) throw DataError(path, jl.line, "category", "negative category");
+          const auto& c = j["category"];
+          if (c.is_string()) info.category = c.get<std::string>();
+          else if (c.is_number_integer()) info.category = c.dump();
+          else throw DataError(path, jl.line, "category", "expected a name (string) or an integer");
+          if (info.category->empty()) throw DataError(path, jl.line, "category", "empty category");
         }
         info.t_start = number("t_start");
         info.t_end = number("t_end");
@@ -334,36 +334,101 @@ std::vector<std::pair<std::string, UserInfo>> read_users(const std::string& path
 
 }  // namespace
 
-void apply_users_file(Dataset& data, const ReadOptions& options, ReadReport* report) {
-  int fixed_dim = options.schema ? options.schema->user_feature_dim : -1;
-  if (options.users.empty()) {
-    data.schema.user_feature_dim = std::max(0, fixed_dim);
+namespace {
+
+// Category tokens (one per sequence, or none) to ids and the schema's category names.
+void resolve_categories(Dataset& data, const std::vector<std::optional<CategoryToken>>& tokens,
+                        const std::optional<Schema>& schema) {
+  std::vector<std::string>& names = data.schema.category_names;
+  if (schema && !schema->category_names.empty()) {
+    names = schema->category_names;
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+      if (!tokens[i]) continue;
+      int id = schema->category_id(tokens[i]->value);
+      if (id < 0) {
+        auto n = parse_integer(tokens[i]->value);
+        if (n && *n >= 0 && *n < static_cast<long long>(names.size())) id = static_cast<int>(*n);
+      }
+      if (id < 0) {
+        std::string known;
+        for (const auto& name : names) known += (known.empty() ? "" : ", ") + name;
+        throw DataError(tokens[i]->file, tokens[i]->line, "category",
+                        "unknown category '" + tokens[i]->value + "' (the schema knows " + known + ")");
+      }
+      data.sequences[i].category = id;
+    }
     return;
   }
+  bool all_integers = true;
+  for (const auto& t : tokens) {
+    if (!t) continue;
+    auto n = parse_integer(t->value);
+    all_integers &= n && *n >= 0 && *n < 100000;
+  }
+  names.clear();
+  if (all_integers) {
+    long long top = -1;
+    for (std::size_t i = 0; i < tokens.size(); ++i)
+      if (tokens[i]) {
+        const long long n = *parse_integer(tokens[i]->value);
+        data.sequences[i].category = static_cast<int>(n);
+        top = std::max(top, n);
+      }
+    for (long long c = 0; c <= top; ++c) names.push_back(std::to_string(c));
+    return;
+  }
+  std::unordered_map<std::string, int> ids;
+  for (std::size_t i = 0; i < tokens.size(); ++i)
+    if (tokens[i]) {
+      auto [it, inserted] = ids.emplace(tokens[i]->value, static_cast<int>(names.size()));
+      if (inserted) names.push_back(tokens[i]->value);
+      data.sequences[i].category = it->second;
+    }
+}
+
+}  // namespace
+
+void apply_users_file(Dataset& data, const ReadOptions& options, ReadReport* report, const EventLogUsers* log) {
+  int fixed_dim = options.schema ? options.schema->user_feature_dim : -1;
+  std::vector<std::optional<CategoryToken>> tokens(data.sequences.size());
+  std::vector<std::size_t> first_line(data.sequences.size(), 0);
+  if (log) {
+    for (std::size_t i = 0; i < data.sequences.size() && i < log->category.size(); ++i) tokens[i] = log->category[i];
+    for (std::size_t i = 0; i < data.sequences.size() && i < log->first_line.size(); ++i) first_line[i] = log->first_line[i];
+  }
   const std::string& path = options.users;
-  auto users = read_users(path, fixed_dim, options, report);
+  std::vector<std::pair<std::string, UserInfo>> users;
+  if (!path.empty()) users = read_users(path, fixed_dim, options, report);
   std::unordered_map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < data.sequences.size(); ++i) index[data.sequences[i].user] = i;
   std::vector<bool> drop(data.sequences.size(), false);
   int feature_dim = fixed_dim >= 0 ? fixed_dim : (users.empty() ? 0 : static_cast<int>(users[0].second.features.size()));
   for (auto& [user, info] : users) {
     auto it = index.find(user);
+    std::optional<CategoryToken> token;
+    if (info.category) token = CategoryToken{*info.category, path, info.line};
     try {
       if (it == index.end()) {
         if (!info.t_start)
           throw DataError(path, info.line, "user", "user '" + user + "' has no events and no window (t_start, t_end)");
         Sequence seq;
         seq.user = user;
-        seq.category = info.category;
         seq.features = info.features;
         seq.t_start = *info.t_start;
         seq.t_end = *info.t_end;
         data.sequences.push_back(std::move(seq));
         drop.push_back(false);
+        tokens.push_back(token);
+        first_line.push_back(0);
         continue;
       }
       Sequence& seq = data.sequences[it->second];
-      seq.category = info.category;
+      auto& logged = tokens[it->second];
+      if (token && logged && logged->value != token->value)
+        throw DataError(path, info.line, "category",
+                        "user '" + user + "' has category '" + token->value + "' here but '" + logged->value + "' in " +
+                            logged->file + ":" + std::to_string(logged->line));
+      if (token) logged = token;
       seq.features = info.features;
       if (info.t_start) {
         if (!seq.events.empty() && (seq.events.front().time < *info.t_start || seq.events.back().time > *info.t_end))
@@ -381,13 +446,30 @@ void apply_users_file(Dataset& data, const ReadOptions& options, ReadReport* rep
     }
   }
   std::vector<Sequence> kept;
+  std::vector<std::optional<CategoryToken>> kept_tokens;
+  std::vector<std::size_t> kept_lines;
   for (std::size_t i = 0; i < data.sequences.size(); ++i)
-    if (!drop[i]) kept.push_back(std::move(data.sequences[i]));
+    if (!drop[i]) {
+      kept.push_back(std::move(data.sequences[i]));
+      kept_tokens.push_back(std::move(tokens[i]));
+      kept_lines.push_back(first_line[i]);
+    }
   data.sequences = std::move(kept);
   data.schema.user_feature_dim = feature_dim;
   // Users absent from the users file get zero features so every sequence has the same width.
   for (auto& seq : data.sequences)
     if (seq.features.empty() && feature_dim > 0) seq.features.assign(feature_dim, 0.0f);
+  for (auto& seq : data.sequences) seq.category = -1;
+  resolve_categories(data, kept_tokens, options.schema);
+  if (options.require_categories)
+    for (std::size_t i = 0; i < data.sequences.size(); ++i) {
+      if (data.sequences[i].category >= 0) continue;
+      const std::string& user = data.sequences[i].user;
+      const std::string why = path.empty() ? "no users file gives one" : "the users file " + path + (users.empty() ? " is empty" : " does not give one");
+      if (log && kept_lines[i] > 0)
+        throw DataError(log->file, kept_lines[i], "category", "user '" + user + "' has no category (" + why + ")");
+      throw DataError(path.empty() ? "data" : path, 0, "category", "user '" + user + "' has no category (" + why + ")");
+    }
 }
 
 Dataset build_event_log(const std::string& file, std::vector<RawEvent> rows, int meta_dim_hint,
@@ -471,6 +553,8 @@ Dataset build_event_log(const std::string& file, std::vector<RawEvent> rows, int
   Dataset data;
   std::unordered_map<std::string, std::size_t> index;
   std::vector<double> last_time;
+  EventLogUsers users;
+  users.file = file;
   for (std::size_t r = 0; r < rows.size(); ++r) {
     if (!ok[r]) continue;
     auto& row = rows[r];
@@ -480,8 +564,20 @@ Dataset build_event_log(const std::string& file, std::vector<RawEvent> rows, int
       seq.user = row.user;
       data.sequences.push_back(std::move(seq));
       last_time.push_back(-INFINITY);
+      users.category.emplace_back();
+      users.first_line.push_back(row.line);
     }
     std::size_t s = it->second;
+    if (!row.category.empty() && row.category != "-1") {  // "-1": none, as in users files
+      auto& known = users.category[s];
+      if (known && known->value != row.category) {
+        fail(r, DataError(file, row.line, "category",
+                          "user '" + row.user + "' has category '" + row.category + "' here but '" + known->value +
+                              "' on line " + std::to_string(known->line)));
+        continue;
+      }
+      if (!known) known = CategoryToken{row.category, file, row.line};
+    }
     if (!options.sort && row.time < last_time[s]) {
       fail(r, DataError(file, row.line, "time",
                         "time " + format_double(row.time) + " before the previous event of user '" + row.user + "' (" +
@@ -505,7 +601,7 @@ Dataset build_event_log(const std::string& file, std::vector<RawEvent> rows, int
     seq.t_end = seq.events.back().time;
   }
   data.schema = out_schema;
-  apply_users_file(data, options, report);
+  apply_users_file(data, options, report, &users);
   if (data.sequences.empty()) throw DataError(file, 0, "file", "no valid events");
   return data;
 }
@@ -660,6 +756,22 @@ void write_dataset(const Dataset& data, const std::string& spec, const WriteOpti
   if (!options.schema.empty()) write_schema(data.schema, options.schema);
 }
 
+namespace {
+// A category as the users file writes it: its name, so names survive a round trip; "-1" for none,
+// as the reader (and earlier files) have it.
+std::string category_name(const Schema& schema, int category) {
+  if (category < 0) return "-1";
+  return category < static_cast<int>(schema.category_names.size()) ? schema.category_names[category]
+                                                                  : std::to_string(category);
+}
+
+// JSON for a category name: integers stay JSON integers.
+nlohmann::json category_json(const std::string& name) {
+  auto n = io::parse_integer(name);
+  return n && std::to_string(*n) == name ? nlohmann::json(*n) : nlohmann::json(name);
+}
+}  // namespace
+
 void write_users(const Dataset& data, const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();
   std::string out;
@@ -669,15 +781,18 @@ void write_users(const Dataset& data, const std::string& path) {
     for (int f = 0; f < F; ++f) out += ",f" + std::to_string(f);
     out += "\n";
     for (const auto& s : data.sequences) {
-      out += io::csv_field(s.user) + "," + std::to_string(s.category) + "," + io::format_double(s.t_start) + "," +
-             io::format_double(s.t_end);
+      out += io::csv_field(s.user) + "," + io::csv_field(category_name(data.schema, s.category)) + "," +
+             io::format_double(s.t_start) + "," + io::format_double(s.t_end);
       for (int f = 0; f < F; ++f)
         out += "," + io::format_double(f < static_cast<int>(s.features.size()) ? s.features[f] : 0.0f);
       out += "\n";
     }
   } else {
     for (const auto& s : data.sequences) {
-      nlohmann::json j = {{"user", s.user}, {"category", s.category}, {"t_start", s.t_start}, {"t_end", s.t_end}};
+      nlohmann::json j = {{"user", s.user},
+                          {"category", category_json(category_name(data.schema, s.category))},
+                          {"t_start", s.t_start},
+                          {"t_end", s.t_end}};
       if (F > 0) j["features"] = s.features;
       out += j.dump() + "\n";
     }

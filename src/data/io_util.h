@@ -44,7 +44,23 @@ struct RawEvent {
   std::string text;
   std::vector<float> meta;
   bool has_meta{false};
+  std::string category;  // the user's category as written (name or integer); empty: none given
   std::size_t line{0};
+};
+
+// A user's category as written, with where: resolved to an id once every source is read.
+struct CategoryToken {
+  std::string value;
+  std::string file;
+  std::size_t line{0};
+};
+
+// What an event log knows of its users, per sequence in file order: the category of its
+// category column, and the line of the user's first event (where a missing category is reported).
+struct EventLogUsers {
+  std::string file;
+  std::vector<std::optional<CategoryToken>> category;
+  std::vector<std::size_t> first_line;
 };
 
 // Resolves types, groups users (file order), checks time order and applies the users file.
@@ -52,8 +68,11 @@ Dataset build_event_log(const std::string& file, std::vector<RawEvent> rows, int
                         const ReadOptions& options, ReadReport* report);
 
 // Applies options.users (if any) to sequences keyed by Sequence::user: category, window, features.
-// Users listed there without events become empty sequences when they carry a window.
-void apply_users_file(Dataset& data, const ReadOptions& options, ReadReport* report);
+// Users listed there without events become empty sequences when they carry a window. Then
+// resolves the categories of both sources (event log `log`, users file) to ids and names
+// (Schema::category_names): the schema's names when it has them (others are errors), else
+// non-negative integers as ids, else names numbered by first appearance.
+void apply_users_file(Dataset& data, const ReadOptions& options, ReadReport* report, const EventLogUsers* log = nullptr);
 
 // RFC 4180 CSV: quoted fields may hold commas, doubled quotes and newlines; CRLF accepted.
 // `line` is the record's first line. An unterminated quote is a DataError.

@@ -12,8 +12,9 @@
 
 namespace tpp {
 
-Dataset read_data_file(const std::string& path, const std::string& schema) {
+Dataset read_data_file(const std::string& path, const std::string& schema, bool require_categories) {
   ReadOptions read;
+  read.require_categories = require_categories;
   const std::filesystem::path file(path);
   const std::string extension = file.extension().string();
   std::string stem = path.substr(0, path.size() - extension.size());
@@ -62,6 +63,13 @@ Dataset align_to_model(Dataset data, const Schema& schema, const TimeScale& scal
         throw DataError(where, 0, "type", "type id " + std::to_string(e.type) + " outside the file's schema");
       e.type = map[e.type];
     }
+  // Categories by name. They only weight training (IPTW), so a category the model never saw is
+  // simply no category here rather than an error.
+  for (auto& seq : data.sequences)
+    if (seq.category >= 0)
+      seq.category = seq.category < static_cast<int>(data.schema.category_names.size())
+                         ? schema.category_id(data.schema.category_names[seq.category])
+                         : -1;
   data.schema = schema;
   data.time_scale = scale;
   return data;

@@ -57,7 +57,8 @@ nlohmann::json summarize(const Dataset& data) {
     return list;
   };
   nlohmann::json cats = nlohmann::json::object();
-  for (auto [c, n] : categories) cats[std::to_string(c)] = n;
+  for (auto [c, n] : categories)
+    cats[c < static_cast<int>(schema.category_names.size()) ? schema.category_names[c] : std::to_string(c)] = n;
   return {{"sequences", data.sequences.size()},
           {"events", events},
           {"actions", events - stimuli},

@@ -5,4 +5,5 @@ list(APPEND TPP_SOURCES
   src/train/metrics.cpp
   src/train/trainer.cpp
   src/train/fit.cpp
+  src/train/iptw.cpp
 )

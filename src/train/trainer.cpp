@@ -63,6 +63,31 @@ IntegralOptions::Method parse_integral(const std::string& name) {
 
 }  // namespace
 
+const ConfigFields<TrainConfig>& TrainConfig::iptw_fields() {
+  using rules::non_negative;
+  static const auto fields =
+      ConfigFields<TrainConfig>("train: \"iptw\"")
+          .field("bins", &TrainConfig::iptw_bins,
+                 "bins per embedding dimension (1/δ), or \"auto\" (Proposition 3's rule)",
+                 Rule<nlohmann::json>{[](const nlohmann::json& v) {
+                                        return (v.is_number_integer() && v.get<int64_t>() >= 1 &&
+                                                v.get<int64_t>() <= 1000) ||
+                                               v == "auto";
+                                      },
+                                      "an integer in [1, 1000] or \"auto\""})
+          .field("refit_every", &TrainConfig::iptw_refit_every,
+                 "η: weights refitted after every η-th epoch; 0: never (all weights 1)", non_negative<int>())
+          .field("stabilized", &TrainConfig::iptw_stabilized,
+                 "stabilised weights (Remark 1: the pooled transition density over the category's) instead of plain ones")
+          .field("dims", &TrainConfig::iptw_dims,
+                 "q: embedding dimensions binned (a fixed seeded projection when the embedding is wider)",
+                 Rule<int>{[](const int& v) { return v >= 1 && v <= 8; }, "in [1, 8]"})
+          .field("truncate", &TrainConfig::iptw_truncate,
+                 "weights above this quantile of the training weights are set to it; 1: no truncation",
+                 Rule<double>{[](const double& v) { return v > 0 && v <= 1; }, "in (0, 1]"});
+  return fields;
+}
+
 const ConfigFields<TrainConfig>& TrainConfig::fields() {
   using rules::non_negative;
   using rules::positive;
@@ -98,6 +123,8 @@ const ConfigFields<TrainConfig>& TrainConfig::fields() {
           .shown_default("--seed")
           .field("max_iterations", &TrainConfig::max_iterations, "L-BFGS only: iteration limit", positive<int>())
           .field("tolerance", &TrainConfig::tolerance, "L-BFGS only: stop when LL/event changes by less")
+          .object("iptw", "counterfactual re-weighting by the users' categories (docs/iptw.md); Adam only",
+                  iptw_fields())
           .check([](const TrainConfig& c) {
             return c.loss_ll + c.loss_type + c.loss_time == 0 ? "all loss weights are zero" : "";
           });
@@ -123,9 +150,27 @@ IntegralOptions TrainConfig::training_integral(int epoch) const {
 
 IntegralOptions TrainConfig::evaluation_integral() const { return {IntegralOptions::Method::Exact, eval_points}; }
 
+IptwConfig TrainConfig::iptw() const {
+  IptwConfig c;
+  c.auto_bins = iptw_bins.is_string();
+  c.bins = c.auto_bins ? 0 : iptw_bins.get<int>();
+  c.refit_every = iptw_refit_every;
+  c.stabilized = iptw_stabilized;
+  c.dims = iptw_dims;
+  c.truncate = iptw_truncate;
+  c.seed = seed;
+  return c;
+}
+
 nlohmann::json EpochRecord::to_json() const {
-  return {{"epoch", epoch}, {"loss", number_or_null(loss)}, {"dev_ll_per_event", number_or_null(dev_ll_per_event)},
-          {"events_per_second", events_per_second}, {"seconds", seconds}, {"improved", improved}};
+  nlohmann::json j = {{"epoch", epoch},
+                      {"loss", number_or_null(loss)},
+                      {"dev_ll_per_event", number_or_null(dev_ll_per_event)},
+                      {"events_per_second", events_per_second},
+                      {"seconds", seconds},
+                      {"improved", improved}};
+  if (!iptw.is_null()) j["iptw"] = iptw;
+  return j;
 }
 
 double log_likelihood_per_event(Model& model, const Dataset& data, const IntegralOptions& integral, const Context& ctx,
@@ -177,6 +222,8 @@ struct RunState {
   int bad_epochs{0};
   std::vector<EpochRecord> history;
   std::vector<torch::Tensor> best;  // best parameters+buffers (empty: the current ones are best)
+  // IPTW weights of the last refit, per training sequence and interval (empty: all 1).
+  std::vector<std::vector<double>> iptw_weights;
 };
 
 nlohmann::json records_to_json(const std::vector<EpochRecord>& history) {
@@ -195,6 +242,7 @@ std::vector<EpochRecord> records_from_json(const nlohmann::json& j) {
     e.events_per_second = r.at("events_per_second").get<double>();
     e.seconds = r.at("seconds").get<double>();
     e.improved = r.at("improved").get<bool>();
+    if (r.contains("iptw")) e.iptw = r.at("iptw");
     out.push_back(e);
   }
   return out;
@@ -218,6 +266,20 @@ void write_checkpoint(const std::string& path, Model& model, torch::optim::Optim
   archive.write("model", model_archive);
   archive.write("optimizer", optimizer_archive);
   archive.write("best", best_archive);
+  if (!state.iptw_weights.empty()) {
+    // Flat, with each sequence's length: a resume trains on the weights of the last refit without
+    // refitting from parameters it no longer has.
+    std::vector<double> flat;
+    std::vector<int64_t> sizes;
+    for (const auto& w : state.iptw_weights) {
+      flat.insert(flat.end(), w.begin(), w.end());
+      sizes.push_back(static_cast<int64_t>(w.size()));
+    }
+    torch::serialize::OutputArchive iptw_archive;
+    iptw_archive.write("weight", torch::tensor(flat, torch::kFloat64));
+    iptw_archive.write("size", torch::tensor(sizes, torch::kLong));
+    archive.write("iptw", iptw_archive);
+  }
   nlohmann::json meta = {{"format", kCheckpointFormat},
                          {"model", model.name()},
                          {"train", trajectory_keys(config)},
@@ -265,6 +327,21 @@ RunState read_checkpoint(const std::string& path, Model& model, torch::optim::Op
     state.best_epoch = meta.at("best_epoch").get<int>();
     state.bad_epochs = meta.at("bad_epochs").get<int>();
     state.history = records_from_json(meta.at("history"));
+    torch::serialize::InputArchive iptw_archive;
+    if (archive.try_read("iptw", iptw_archive)) {
+      torch::Tensor flat, sizes;
+      iptw_archive.read("weight", flat);
+      iptw_archive.read("size", sizes);
+      flat = flat.to(torch::kCPU, torch::kFloat64).contiguous();
+      sizes = sizes.to(torch::kCPU);
+      const double* data = flat.data_ptr<double>();
+      int64_t offset = 0;
+      for (int64_t k = 0; k < sizes.size(0); ++k) {
+        const int64_t n = sizes[k].item<int64_t>();
+        state.iptw_weights.emplace_back(data + offset, data + offset + n);
+        offset += n;
+      }
+    }
   } catch (const c10::Error& e) {
     throw Error(path + ": unreadable checkpoint: " + e.what_without_backtrace());
   } catch (const nlohmann::json::exception& e) {
@@ -298,6 +375,12 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
 
   const IntegralOptions evaluation = config_.evaluation_integral();
   const LossWeights weights = config_.loss_weights();
+  const IptwConfig iptw = config_.iptw();
+  if (iptw.enabled())
+    for (const auto& seq : train.sequences)
+      if (seq.category < 0)
+        throw Error("train: \"iptw\": training user '" + seq.user +
+                    "' has no category (a users file with a category for every training user)");
   auto stop_now = [&] { return dev && config_.patience > 0 && state.bad_epochs >= config_.patience; };
 
   std::vector<std::size_t> lengths;
@@ -315,7 +398,10 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
     double loss_sum = 0.0, actions_sum = 0.0;
     for (const auto& indices : bucketed_batch_indices(lengths, config_.batch_size, config_.bucket_window, seed)) {
       Batch batch = make_batch(train, indices, ctx_);
-      const double actions = weighted_action_count(batch).item<double>();
+      if (!state.iptw_weights.empty()) batch.weight = batch_weights(batch, state.iptw_weights);
+      // Normalised by the unweighted count (not Σ w): the mean-1 IPTW weights then weigh events
+      // across batches as eq. (8) does, instead of each batch being rescaled to its own mean.
+      const double actions = batch.action_mask.sum().item<double>();
       if (actions == 0) continue;  // nothing to normalise by; the next batch carries the signal
       auto loss = training_objective(*model_, batch, integral, weights).loss / actions;
       parameters.zero_grad();
@@ -332,6 +418,13 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
     EpochRecord record;
     record.epoch = epoch;
     record.loss = actions_sum > 0 ? loss_sum / actions_sum : std::numeric_limits<double>::quiet_NaN();
+    // Algorithm 1: the weights are refitted after every η-th epoch from the parameters just
+    // trained (none after the last epoch, where nothing would use them).
+    if (iptw.enabled() && epoch % iptw.refit_every == 0 && epoch < config_.epochs) {
+      IptwWeights fitted = fit_iptw_weights(*model_, train, iptw, ctx_);
+      state.iptw_weights = std::move(fitted.weight);
+      record.iptw = fitted.to_json();
+    }
     if (dev) {
       record.dev_ll_per_event = log_likelihood_per_event(*model_, *dev, evaluation, ctx_);
       record.improved = record.dev_ll_per_event > state.best_dev;
@@ -363,6 +456,12 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
                                             : std::string("-"),
                                         record.events_per_second, format_duration(eta))
                          << std::flush;
+      if (!record.iptw.is_null())
+        *options_.progress << fmt::format("  iptw refit: {} bins, weights min {:.3g} median {:.3g} max {:.3g}, ESS {:.0f} of {}\n",
+                                          record.iptw["bins"].get<int>(), record.iptw["min"].get<double>(),
+                                          record.iptw["median"].get<double>(), record.iptw["max"].get<double>(),
+                                          record.iptw["ess"].get<double>(), record.iptw["count"].get<std::size_t>())
+                           << std::flush;
     }
     if (!options_.checkpoint.empty()) write_checkpoint(options_.checkpoint, *model_, optimizer, config_, state);
     if (options_.stop_after_epochs > 0 && epochs_this_call >= options_.stop_after_epochs && state.epoch < config_.epochs &&
@@ -385,6 +484,7 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
 }
 
 TrainResult Trainer::fit_lbfgs(const Dataset& train, const Dataset* dev) {
+  if (config_.iptw().enabled()) throw Error("train: \"iptw\" re-weights mini-batch training; use \"optimizer\": \"adam\"");
   const auto began = std::chrono::steady_clock::now();
   torch::manual_seed(epoch_seed(config_.seed, 1));
   model_->train();

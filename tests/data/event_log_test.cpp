@@ -211,7 +211,7 @@ TEST(UsersFile, MalformedInputsAreLocated) {
     expect_data_error([&] { read_event_log_csv(events, options); }, options.users, line, field, reason);
   };
   expect_users_error("a.csv", "user,t_start,t_end\nu,2,10\n", 2, "t_start", "does not contain");
-  expect_users_error("b.csv", "user,category\nu,x\n", 2, "category", "not a category");
+  expect_users_error("b.jsonl", "{\"user\":\"u\",\"category\":[1]}\n", 1, "category", "a name (string) or an integer");
   expect_users_error("c.csv", "user,category\nu,1\nu,2\n", 3, "user", "twice");
   expect_users_error("d.csv", "user,f0,f1\nu,1\n", 2, "columns", "expected 3 fields");
   expect_users_error("e.csv", "user,t_start\nu,0\n", 2, "t_end", "go together");

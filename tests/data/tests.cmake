@@ -6,4 +6,5 @@ list(APPEND TPP_TESTS
   tests/data/shared_data_test.cpp
   tests/data/text_features_test.cpp
   tests/data/prepare_test.cpp
+  tests/data/category_test.cpp
 )

@@ -5,4 +5,6 @@ list(APPEND TPP_TESTS
   tests/train/trainer_test.cpp
   tests/train/train_config_test.cpp
   tests/train/fit_test.cpp
+  tests/train/iptw_test.cpp
+  tests/train/iptw_training_test.cpp
 )

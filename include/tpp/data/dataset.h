@@ -17,7 +17,7 @@ struct Event {
 
 struct Sequence {
   std::string user;
-  int category{-1};             // user category for IPTW; -1 unknown
+  int category{-1};             // user category for IPTW: an index into Schema::category_names; -1 unknown
   std::vector<float> features;  // user feature vector, schema.user_feature_dim long (or empty)
   double t_start{0.0};          // observation window [t_start, t_end]
   double t_end{0.0};
@@ -38,11 +38,15 @@ struct Schema {
   std::vector<std::vector<int>> affects;
   int user_feature_dim{0};
   int event_meta_dim{0};
+  // User categories (IPTW's confounder) by id, as the users file or the category column names
+  // them; empty when the data has none.
+  std::vector<std::string> category_names;
 
   int num_types_total() const { return num_action_types + num_stimulus_types; }
   // Action type id of a name, or -1.
   int action_id(const std::string& name) const;
   int stimulus_id(const std::string& name) const;
+  int category_id(const std::string& name) const;
   bool stimulus_affects(int stimulus_type, int action_type) const;
 };
 

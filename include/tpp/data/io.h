@@ -30,6 +30,9 @@ struct ReadOptions {
   bool drop_invalid{false};      // skip bad rows / sequences instead of failing, counting them
   bool sort{false};              // event logs: stable-sort each user's events instead of rejecting
                                  // decreasing times
+  // Every user of an event log must have a category (IPTW training): a user the users file does
+  // not list, or lists without a category, is an error at the user's first event-log line.
+  bool require_categories{false};
   std::string split;             // EasyTPP: key of the dict holding the sequences ("" = the only
                                  // list-valued key)
 };

@@ -16,8 +16,9 @@ namespace tpp {
 // An event log X.jsonl / X.csv brings its companions when they exist and `schema` is empty:
 // X.users.jsonl or X.users.csv (categories, windows, features) and X.schema.json (names, affects
 // map, feature sizes), as `tpp generate` and `tpp convert --users-out` write them. A non-empty
-// `schema` is a schema JSON file fixing type names and ids instead.
-Dataset read_data_file(const std::string& path, const std::string& schema = "");
+// `schema` is a schema JSON file fixing type names and ids instead. require_categories: every
+// user must have a category (IPTW training), else a DataError at the user's first line.
+Dataset read_data_file(const std::string& path, const std::string& schema = "", bool require_categories = false);
 
 // Event texts as event metadata through the built-in featuriser (data/text_features.h), carried by
 // a model config under "text_features". `spec` is either its settings ({"dim": 64, ...}): fitted

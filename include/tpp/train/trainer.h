@@ -15,6 +15,7 @@
 #include "tpp/core/context.h"
 #include "tpp/data/dataset.h"
 #include "tpp/models/model.h"
+#include "tpp/train/iptw.h"
 #include "tpp/train/objective.h"
 
 namespace tpp {
@@ -40,9 +41,18 @@ struct TrainConfig {
   std::uint64_t seed{1};
   int max_iterations{500};        // lbfgs only
   double tolerance{1e-10};        // lbfgs only
+  // The "iptw" object (docs/iptw.md): counterfactual re-weighting by the users' categories.
+  // refit_every 0 (the default) never refits, so every weight stays 1: the unweighted model.
+  nlohmann::json iptw_bins = 10;  // (not {10}: a JSON array) bins per embedding dimension (1/δ), or "auto" (Proposition 3)
+  int iptw_refit_every{0};        // η: weights refitted after every η-th epoch; 0: never
+  bool iptw_stabilized{true};     // stabilised weights (Remark 1) instead of plain ones
+  int iptw_dims{1};               // q: embedding dimensions binned (a fixed projection when wider)
+  double iptw_truncate{0.99};     // weights above this quantile are set to it; 1: no truncation
 
   // Every key with its default, check and doc (docs/training.md's table).
   static const ConfigFields<TrainConfig>& fields();
+  // The keys of the "iptw" object (docs/iptw.md's table).
+  static const ConfigFields<TrainConfig>& iptw_fields();
   // Reads config["train"] (absent: all defaults); unknown keys are errors. `default_seed` is used
   // when "seed" is not given.
   static TrainConfig from_json(const nlohmann::json& train, std::uint64_t default_seed = 1);
@@ -51,6 +61,7 @@ struct TrainConfig {
   // The training integral of an epoch: Monte Carlo nodes seeded per (seed, epoch, sequence).
   IntegralOptions training_integral(int epoch) const;
   IntegralOptions evaluation_integral() const;  // Exact where the model has it, else Gauss–Legendre
+  IptwConfig iptw() const;                       // the "iptw" object for the estimator
 };
 
 struct EpochRecord {
@@ -60,6 +71,7 @@ struct EpochRecord {
   double events_per_second{0.0};
   double seconds{0.0};
   bool improved{false};             // new best dev score
+  nlohmann::json iptw;              // the IPTW refit after this epoch (IptwWeights::to_json); null: none
   nlohmann::json to_json() const;
 };
 
