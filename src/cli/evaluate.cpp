@@ -36,6 +36,16 @@ Metrics evaluate_command(const SavedModel& saved, const Dataset& raw, const Eval
   out << fmt::format("{:<28}{:>16}\n", "actions", m.num_actions);
   out << fmt::format("{:<28}{:>16}\n", "sequences", m.num_sequences);
   if (m.num_unconverged > 0) out << fmt::format("{:<28}{:>16}\n", "unconverged predictions", m.num_unconverged);
+  out << "time RMSE is of the predictive mean, time MAE of the predictive median (file time units)\n";
+  if (m.num_targets == m.num_actions)
+    out << "every action is scored, so the predictive log-density equals the log-likelihood per event "
+           "unless the window extends past the last event\n";
+  if (m.top_k >= m.num_types && m.num_types > 0)
+    out << fmt::format("top-{} accuracy is 1 by construction: the model has {} action types\n", m.top_k, m.num_types);
+  if (m.num_at_window_start > 0)
+    out << fmt::format("{} actions at a sequence's window start only condition the history (no interval "
+                       "precedes them; files without a window start at their first event)\n",
+                       m.num_at_window_start);
   return m;
 }
 

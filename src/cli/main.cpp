@@ -8,7 +8,9 @@
 int main(int argc, char** argv) {
   tpp::keep_large_blocks_in_heap();
   CLI::App app{"tpp: marked temporal point processes (simulate, fit, evaluate, predict)"};
-  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("tpp ") + TPP_VERSION);
+  // --version alone needs no verb; any other use does.
+  app.require_subcommand(0, 1);
   tpp::CommandAction action;
   tpp::add_convert(app, action);
   tpp::add_inspect(app, action);
@@ -22,8 +24,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  if (!action) {
+    std::cerr << app.help() << "tpp: error: a verb is required (convert, inspect, simulate, evaluate, predict, "
+                               "train, generate)\n";
+    return 2;
+  }
   try {
-    return action ? action() : 0;
+    return action();
   } catch (const tpp::Error& e) {
     std::cerr << "tpp: error: " << e.what() << "\n";
     return 2;

@@ -1,6 +1,7 @@
 #include "tpp/cli/simulate.h"
 
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -24,7 +25,17 @@ int run_simulate(const SimulateCommandOptions& o) {
   const Dataset data =
       simulate_in_file_units(model, o.num_sequences, o.horizon, o.common.seed, !o.generic_sampler, ctx);
   const bool to_stdout = o.output.empty() || o.output == "-";
-  write_dataset(data, to_stdout ? "/dev/stdout" : o.output, WriteOptions{Format::Jsonl, "", ""});
+  // A file gets its companions (X.users.jsonl: each sequence's window [0, T]; X.schema.json: the
+  // type names), which train/evaluate/predict pick up, so the quiet stretches before the first and
+  // after the last event stay in the likelihood. stdout carries the events alone.
+  std::string users, schema;
+  if (!to_stdout) {
+    const std::string extension = std::filesystem::path(o.output).extension().string();
+    const std::string stem = o.output.substr(0, o.output.size() - extension.size());
+    users = stem + ".users.jsonl";
+    schema = stem + ".schema.json";
+  }
+  write_dataset(data, to_stdout ? "/dev/stdout" : o.output, WriteOptions{Format::Jsonl, users, schema});
   nlohmann::json summary = {{"model", model.model->name()},
                             {"sequences", data.sequences.size()},
                             {"events", data.num_events()},
@@ -44,7 +55,8 @@ void add_simulate(CLI::App& app, CommandAction& action) {
   cmd->add_option("--model", o->model, "registry name (default parameters)");
   cmd->add_option("--config", o->config, "model config: JSON file or inline JSON");
   cmd->add_option("--model-file", o->model_file, "saved model file");
-  cmd->add_option("--num-types", o->num_types, "action types for --model or a config without names")->capture_default_str();
+  cmd->add_option("--num-types", o->num_types, "action types for --model or a config without names (default: the length of its "
+                 "\"rate\"/\"mu\" array, else 1)");
   cmd->add_option("--n-seq", o->num_sequences, "number of sequences")->capture_default_str();
   cmd->add_option("--horizon", o->horizon, "window [0, T] in file time units")->capture_default_str();
   cmd->add_option("-o,--output", o->output, "output JSONL (default stdout)");

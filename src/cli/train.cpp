@@ -22,6 +22,15 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
   data_options.text_features = config.text_features;
   data_options.dev_name = options.dev;
   const TrainingData data = prepare_training_data(std::move(train), std::move(dev), data_options);
+  if (!options.common.json && !options.common.quiet) {
+    std::size_t at_start = 0;
+    for (const auto& seq : data.train.sequences)
+      for (const auto& e : seq.events) at_start += !e.is_stimulus && e.time == seq.t_start;
+    if (at_start > 0)
+      err << fmt::format("{} actions at a sequence's window start only condition the history (no interval precedes "
+                         "them; files without a window start at their first event)\n",
+                         at_start);
+  }
 
   FitOptions fit;
   fit.context = options.common.context();

@@ -136,7 +136,10 @@ Batch make_batch(const Dataset& data, const std::vector<std::size_t>& indices, c
   batch.type = type;
   batch.is_stimulus = is_stim;
   batch.mask = mask;
-  batch.action_mask = mask & ~is_stim;
+  // An action at the window start (the first event of every sequence read without a window) has no
+  // interval before it: its density would be λ(t_start) from the empty history with nothing to
+  // compensate. It conditions what follows but is neither a likelihood term nor a target.
+  batch.action_mask = mask & ~is_stim & (time > 0);
   batch.length = length;
   batch.category = category;
   batch.weight = weight;

@@ -117,10 +117,11 @@ TrainingData prepare_training_data(Dataset train, std::optional<Dataset> dev, co
   const double factor = time_scale_factor(options.time_scale, train);
   train.time_scale.scale *= factor;
   if (dev) {
-    if (dev->schema.num_action_types != train.schema.num_action_types ||
-        dev->schema.num_stimulus_types != train.schema.num_stimulus_types)
-      throw Error(options.dev_name + ": dev data has a different schema (action/stimulus types) from the training data");
-    dev->time_scale.scale *= factor;
+    // Types are matched by name, so a dev file holding a subset of the training types (an RMTPP
+    // test fold without the rarest types) just works; a type the training data lacks is an error.
+    TimeScale scale = dev->time_scale;
+    scale.scale *= factor;
+    dev = align_to_model(std::move(*dev), train.schema, scale, options.dev_name);
   }
   data.train = std::move(train);
   data.dev = std::move(dev);

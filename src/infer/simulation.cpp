@@ -14,8 +14,17 @@ Schema simulation_schema(const nlohmann::json& config, int num_types) {
     if (config.contains("action_names")) {
       schema.action_names = config.at("action_names").get<std::vector<std::string>>();
       schema.num_action_types = static_cast<int>(schema.action_names.size());
-    } else {
+    } else if (config.contains("num_types") || num_types > 0) {
       schema.num_action_types = config.value("num_types", num_types);
+    } else {
+      // The types follow from the first per-type parameter given as an array (Poisson's "rate",
+      // Hawkes's and self-correcting's "mu", ...), else one type.
+      schema.num_action_types = 1;
+      for (const char* key : {"rate", "mu", "alpha"})
+        if (config.contains(key) && config.at(key).is_array() && !config.at(key).empty()) {
+          schema.num_action_types = static_cast<int>(config.at(key).size());
+          break;
+        }
     }
   } catch (const nlohmann::json::exception& e) {
     throw Error(std::string("model config: ") + e.what());

@@ -1,5 +1,6 @@
 #include "tpp/train/metrics.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -28,6 +29,8 @@ void Metrics::merge(const Metrics& o) {
   num_actions += o.num_actions;
   num_targets += o.num_targets;
   num_unconverged += o.num_unconverged;
+  num_at_window_start += o.num_at_window_start;
+  num_types = std::max(num_types, o.num_types);
   log_likelihood += o.log_likelihood;
   target_log_likelihood += o.target_log_likelihood;
   squared_time_error += o.squared_time_error;
@@ -47,7 +50,9 @@ nlohmann::json Metrics::to_json() const {
           {"num_sequences", num_sequences},
           {"num_actions", num_actions},
           {"num_targets", num_targets},
-          {"num_unconverged", num_unconverged}};
+          {"num_unconverged", num_unconverged},
+          {"num_at_window_start", num_at_window_start},
+          {"num_types", num_types}};
 }
 
 Metrics evaluate_batch(Model& model, const Batch& batch, const TimeScale& scale, const EvaluationOptions& options) {
@@ -60,6 +65,8 @@ Metrics evaluate_batch(Model& model, const Batch& batch, const TimeScale& scale,
   m.top_k = options.top_k;
   m.num_sequences = static_cast<std::size_t>(batch.batch_size());
   m.num_actions = count(batch.action_mask);
+  m.num_at_window_start = count(batch.mask & ~batch.is_stimulus & ~batch.action_mask);
+  m.num_types = model.num_types();
   History history = model.encode(batch);
   LikelihoodTerms terms = model.likelihood_terms(history, options.integral);
   m.log_likelihood = terms.log_likelihood().sum().item<double>();
@@ -70,12 +77,16 @@ Metrics evaluate_batch(Model& model, const Batch& batch, const TimeScale& scale,
 
   PredictOptions po = options.predict;
   po.top_k = options.top_k;
+  po.median = true;  // the time MAE's point estimate
   auto p = predict_next_event(model, history, po);
   auto first = [L](const torch::Tensor& t) { return t.narrow(1, 0, L); };  // interval i predicts event i
   auto zero = torch::zeros({}, batch.dtime.options());
+  // RMSE of the predictive mean and MAE of the predictive median: each the predictor that minimises
+  // its loss, so neither metric penalises a model for the other's point estimate.
   auto error = (first(p.expected_time) - batch.dtime) / scale.scale;
   m.squared_time_error = torch::where(targets, error * error, zero).sum().item<double>();
-  m.absolute_time_error = torch::where(targets, error.abs(), zero).sum().item<double>();
+  auto median_error = (first(p.median_time) - batch.dtime) / scale.scale;
+  m.absolute_time_error = torch::where(targets, median_error.abs(), zero).sum().item<double>();
   m.type_correct = count(targets & (first(p.predicted_type) == batch.type));
   m.top_k_correct = count(targets & (first(p.top_k_type) == batch.type.unsqueeze(-1)).any(-1));
   m.num_unconverged = count(targets & ~first(p.converged));

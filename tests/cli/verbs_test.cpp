@@ -11,6 +11,7 @@
 #include "tpp/cli/predict.h"
 #include "tpp/cli/simulate.h"
 #include "tpp/core/error.h"
+#include "tpp/data/prepare.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {
@@ -76,6 +77,24 @@ TEST(SimulateCommand, PoissonConfigGivesExpectedCountsAndIsSeeded) {
   EXPECT_NE(slurp(o.output), first);
 }
 
+TEST(SimulateCommand, TypesFollowTheConfigAndTheWindowIsWrittenBeside) {
+  testing::TempDir dir;
+  SimulateCommandOptions o;
+  o.config = R"({"model": "hawkes", "mu": [0.2, 0.1], "alpha": [[0.3, 0.1], [0.1, 0.3]], "beta": 1.5})";
+  o.num_sequences = 4;
+  o.horizon = 30;
+  o.common.quiet = true;
+  o.output = dir.file("h.jsonl");
+  ASSERT_EQ(run_simulate(o), 0);  // two types from "mu", no --num-types
+  const Dataset d = read_data_file(o.output);
+  EXPECT_EQ(d.schema.num_action_types, 2);
+  ASSERT_EQ(d.sequences.size(), 4u);
+  for (const auto& seq : d.sequences) {
+    EXPECT_EQ(seq.t_start, 0.0);  // from h.users.jsonl, not the first event
+    EXPECT_EQ(seq.t_end, 30.0);
+  }
+}
+
 TEST(SimulateCommand, SavedModelTimesAreInFileUnits) {
   testing::TempDir dir;
   saved_poisson(dir);  // rates 1 and 3 per model unit = 2 and 6 per file unit
@@ -113,8 +132,9 @@ TEST(EvaluateCommand, AlignsTypeNamesAndReportsFileUnits) {
   Metrics m = evaluate_command(saved, file_data(), o, out);
   auto j = nlohmann::json::parse(out.str());
   EXPECT_EQ(j.at("num_targets").get<int>(), 4);
-  // E[τ] = 1/4 model units = 1/8 file units; gaps 0.1, 0.2, 0.6, 0.2. Argmax type is "b".
-  const double e = 0.125;
+  // E[τ] = 1/4 model units = 1/8 file units, the median log 2 of that (the MAE's point estimate);
+  // gaps 0.1, 0.2, 0.6, 0.2. Argmax type is "b".
+  const double e = 0.125 * std::log(2.0);
   const double mae = (std::fabs(e - 0.1) + std::fabs(e - 0.2) + std::fabs(e - 0.6) + std::fabs(e - 0.2)) / 4;
   EXPECT_NEAR(j.at("time_mae").get<double>(), mae, 1e-9);
   EXPECT_NEAR(m.type_accuracy(), 0.75, 1e-15);  // file id 0 is "b": three of the four events

@@ -28,6 +28,7 @@ TEST(Metrics, PoissonClosedFormsInFileUnits) {
   o.top_k = 2;
   auto m = evaluate(*model, d, Context{}, o);
   const double total = 4.0, mean_file = 1 / total / 2.0;  // E[τ] = 1/Σλ model units = 1/8 file units
+  const double median_file = std::log(2.0) * mean_file;   // the MAE's point estimate: log 2/Σλ
   double se = 0, ae = 0, ll = 0, target_ll = 0;
   int correct = 0, top2 = 0, n = 0;
   for (const auto& s : d.sequences) {
@@ -35,7 +36,7 @@ TEST(Metrics, PoissonClosedFormsInFileUnits) {
     for (const auto& e : s.events) {
       const double gap = e.time - prev;
       se += (mean_file - gap) * (mean_file - gap);
-      ae += std::fabs(mean_file - gap);
+      ae += std::fabs(median_file - gap);
       correct += e.type == 1;
       top2 += e.type == 1 || e.type == 2;
       target_ll += std::log(rate[e.type]) - total * 2 * gap;
@@ -106,8 +107,8 @@ TEST(Metrics, TargetMaskScoresOnlyTheLastFractionAndStimuliNever) {
   EXPECT_EQ(m.num_targets, 2u);
   EXPECT_EQ(m.num_actions, 5u);
   EXPECT_EQ(m.type_correct, 1u);  // argmax is type 1: right at 0.5, wrong at 0.9
-  // The event at 0.9 is predicted from the stimulus at 0.6: gap 0.3.
-  const double e = 0.25;
+  // The event at 0.9 is predicted from the stimulus at 0.6: gap 0.3. MAE of the median log 2/4.
+  const double e = std::log(2.0) / 4;
   EXPECT_NEAR(m.absolute_time_error, std::fabs(e - 0.2) + std::fabs(e - 0.3), 1e-9);
   EXPECT_THROW(last_fraction_targets(batch, 0.0), Error);
 }
@@ -121,6 +122,25 @@ TEST(Metrics, SliceAndDeviceMoveKeepTheTargetMask) {
   EXPECT_EQ(second.target_mask.sizes(), second.action_mask.sizes());
   EXPECT_TRUE(second.targets()[0][0].item<bool>());
   EXPECT_FALSE(batch.targets()[0][0].item<bool>());
+}
+
+}  // namespace tpp
+
+namespace tpp {
+
+TEST(Metrics, AnActionAtTheWindowStartOnlyConditions) {
+  // Poisson rates (1, 3): the action at t_start = 0 has no interval before it, so it adds neither
+  // log λ nor a target; the window's compensator is unchanged.
+  auto d = testing::make_dataset(2, {{{0.0, 1}, {0.5, 0}, {1.5, 1}}}, {2.0});
+  auto model = ModelRegistry::instance().create({{"model", "poisson"}, {"rate", {1.0, 3.0}}}, d.schema);
+  EvaluationOptions o;
+  o.top_k = 1;
+  const Metrics m = evaluate(*model, d, Context{}, o);
+  EXPECT_EQ(m.num_actions, 2u);
+  EXPECT_EQ(m.num_targets, 2u);
+  EXPECT_EQ(m.num_at_window_start, 1u);
+  EXPECT_NEAR(m.log_likelihood, std::log(1.0) + std::log(3.0) - 4.0 * 2.0, 1e-12);
+  EXPECT_EQ(make_batch(d, Context{}).action_mask[0][0].item<bool>(), false);
 }
 
 }  // namespace tpp

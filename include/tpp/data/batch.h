@@ -22,7 +22,8 @@ struct Batch {
   torch::Tensor type;         // [B, L]   long: action type k, stimulus type s as K + s; padding 0
   torch::Tensor is_stimulus;  // [B, L]   bool
   torch::Tensor mask;         // [B, L]   bool, real event
-  torch::Tensor action_mask;  // [B, L]   bool, real user action (the likelihood's events)
+  torch::Tensor action_mask;  // [B, L]   bool, real user action after t_start (the likelihood's events;
+                              //          an action at t_start has no interval and only conditions)
   torch::Tensor length;       // [B]      long, number of events
   torch::Tensor category;     // [B]      long, -1 unknown
   torch::Tensor weight;       // [B, L+1] per-interval loss weight (IPTW): interval i's compensator and

@@ -13,7 +13,9 @@
 
 namespace tpp {
 
-// A config's types: "action_names", else "num_types" (default `num_types`) types named "0", "1", ...
+// A config's types: "action_names", else "num_types" (default `num_types`) types named "0", "1", ...;
+// with neither and num_types = 0, the length of the config's first array among "rate", "mu",
+// "alpha" (a K×K alpha has K rows), else 1.
 Schema simulation_schema(const nlohmann::json& config, int num_types);
 
 // A model built from registry keys plus "action_names" / "num_types" (simulation_schema) on the

@@ -3,7 +3,8 @@
 // - log-likelihood per event: Σ_sequences LL / number of actions (data/batch.h's convention);
 // - next-event metrics over the scored events (Batch::targets(): actions, optionally restricted by
 //   target_mask), event i predicted from interval i, i.e. from the history before it:
-//   time RMSE / MAE of E[t_i | H_i] against t_i in the data file's time units, type accuracy of
+//   time RMSE of the predictive mean E[t_i | H_i] and MAE of the predictive median against t_i,
+//   in the data file's time units, type accuracy of
 //   argmax_k P(k_i = k | H_i), top-k accuracy, and the mean one-step predictive log-density
 //   log λ_{k_i}(t_i) − ∫_{t_{i−1}}^{t_i} Σ_k λ_k.
 #include <torch/torch.h>
@@ -37,10 +38,12 @@ struct Metrics {
   std::size_t num_actions{0};      // actions in the windows: the log-likelihood's denominator
   std::size_t num_targets{0};      // scored events: the prediction metrics' denominator
   std::size_t num_unconverged{0};  // scored events whose prediction missed a quadrature tolerance
+  std::size_t num_at_window_start{0};  // actions at t_start: history only (data/batch.h)
+  int num_types{0};                // the model's action types (top-k is trivial when top_k >= it)
   double log_likelihood{0};        // Σ over sequences, nats
   double target_log_likelihood{0};  // Σ over targets of the one-step predictive log-density
   double squared_time_error{0};    // Σ over targets, file time units²
-  double absolute_time_error{0};   // Σ over targets, file time units
+  double absolute_time_error{0};   // Σ over targets of |median − t_i|, file time units
   std::size_t type_correct{0};
   std::size_t top_k_correct{0};
 
