@@ -5,7 +5,9 @@
 #include <iostream>
 #include <memory>
 
+#include "tpp/core/error.h"
 #include "tpp/data/prepare.h"
+#include "tpp/infer/intensity_error.h"
 #include "tpp/infer/predictor.h"
 
 namespace tpp {
@@ -19,9 +21,19 @@ Metrics evaluate_command(const SavedModel& saved, const Dataset& raw, const Eval
   eo.target_fraction = o.target_fraction;
   eo.predict.relative_tolerance = o.tolerance;
   eo.progress = &std::cerr;
-  Metrics m = predictor.evaluate(raw, eo, o.data.empty() ? "data" : o.data);
+  const std::string where = o.data.empty() ? "data" : o.data;
+  Metrics m = predictor.evaluate(raw, eo, where);
+  nlohmann::json mae;
+  if (o.intensity_mae) {
+    IntensityErrorOptions io;
+    io.points = o.grid_points;
+    io.batch_size = o.batch_size;
+    mae = intensity_error(predictor, raw, IntensityTruth::load(o.truth, o.common.context()), io, where).to_json();
+  }
   if (o.common.json) {
-    out << m.to_json().dump(2) << "\n";
+    nlohmann::json j = m.to_json();
+    if (o.intensity_mae) j["intensity_mae"] = mae;
+    out << j.dump(2) << "\n";
     return m;
   }
   auto line = [&](const std::string& name, double value) { out << fmt::format("{:<28}{:>16.8g}\n", name, value); };
@@ -35,6 +47,11 @@ Metrics evaluate_command(const SavedModel& saved, const Dataset& raw, const Eval
   out << fmt::format("{:<28}{:>16}\n", "events scored", m.num_targets);
   out << fmt::format("{:<28}{:>16}\n", "actions", m.num_actions);
   out << fmt::format("{:<28}{:>16}\n", "sequences", m.num_sequences);
+  if (o.intensity_mae) {
+    line("intensity MAE", mae.at("mean").get<double>());
+    for (const auto& [name, c] : mae.at("by_category").items())
+      line(fmt::format("  category {}", name), c.at("mean").get<double>());
+  }
   if (m.num_unconverged > 0) out << fmt::format("{:<28}{:>16}\n", "unconverged predictions", m.num_unconverged);
   out << "time RMSE is of the predictive mean, time MAE of the predictive median (file time units)\n";
   if (m.num_targets == m.num_actions)
@@ -50,6 +67,8 @@ Metrics evaluate_command(const SavedModel& saved, const Dataset& raw, const Eval
 }
 
 int run_evaluate(const EvaluateCommandOptions& o) {
+  if (o.intensity_mae && o.truth.empty()) throw Error("evaluate: --intensity-mae needs --truth");
+  if (!o.intensity_mae && !o.truth.empty()) throw Error("evaluate: --truth is used only with --intensity-mae");
   Context ctx = o.common.context();
   ctx.apply();
   auto saved = load_model(o.model, ctx);
@@ -70,6 +89,13 @@ void add_evaluate(CLI::App& app, CommandAction& action) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
   add_tolerance_option(*cmd, o->tolerance);
+  cmd->add_flag("--intensity-mae", o->intensity_mae,
+                "also the mean |λ_true − λ̂| over each window against the generator in --truth (docs/iptw.md)");
+  cmd->add_option("--truth", o->truth,
+                  "truth JSON: a model config, a model file, or {\"by_category\": {category: config or file}}");
+  cmd->add_option("--grid-points", o->grid_points, "uniform grid points per window for --intensity-mae")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 1000000));
   cmd->callback([o, &action] { action = [o] { return run_evaluate(*o); }; });
 }
 

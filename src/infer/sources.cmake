@@ -4,5 +4,6 @@ list(APPEND TPP_SOURCES
   src/infer/sampling.cpp
   src/infer/plot.cpp
   src/infer/predictor.cpp
+  src/infer/intensity_error.cpp
   src/infer/simulation.cpp
 )

@@ -4,4 +4,5 @@ list(APPEND TPP_TESTS
   tests/infer/sampling_test.cpp
   tests/infer/plot_test.cpp
   tests/infer/predictor_test.cpp
+  tests/infer/intensity_error_test.cpp
 )

@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""Markdown table of experiments/iptw/run.sh: mean ± sd over seeds of each method's metrics on the
+new users, from OUT/runs/METHOD-sSEED/eval.json.  Usage: table.py OUT METHOD...
+Python 3 standard library only."""
+import glob
+import json
+import math
+import os
+import sys
+
+# Table 1 (exp 1) and Table 2 (bins, exp 1) of the paper; None where it has no cell.
+PAPER = {"NH": 1.0308, "C-NH": 0.9145, "RMTPP": 1.9304, "C-RMTPP": 1.8751, "Hawkes": 2.8332,
+         "C-NH-b5": 0.9347, "C-NH-b10": 0.9145, "C-RMTPP-b5": 1.5442, "C-RMTPP-b10": 1.5029}
+
+
+def stats(xs):
+    if not xs:
+        return "n/a"
+    m = sum(xs) / len(xs)
+    sd = math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1)) if len(xs) > 1 else 0.0
+    return "%.4f ± %.4f" % (m, sd)
+
+
+def main(out, methods):
+    rows = []
+    cats = None
+    for m in methods:
+        evals = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(out, "runs", m + "-s*", "eval.json")))]
+        if not evals:
+            continue
+        mae = [e["intensity_mae"]["mean"] for e in evals]
+        cats = cats or sorted(evals[0]["intensity_mae"]["by_category"])
+        by = [stats([e["intensity_mae"]["by_category"][c]["mean"] for e in evals]) for c in cats]
+        ll = [e["log_likelihood_per_event"] for e in evals]
+        tmae = [e["time_mae"] for e in evals]
+        paper = PAPER.get(m)
+        rows.append([m, str(len(evals)), stats(mae), "%.4f" % paper if paper else "n/a"] + by +
+                    [stats(ll), stats(tmae)])
+    head = ["method", "seeds", "intensity MAE", "paper"] + ["MAE " + c for c in (cats or [])] + \
+        ["LL / event", "time MAE"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    main(sys.argv[1], sys.argv[2:])
