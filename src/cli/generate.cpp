@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "tpp/cli/command.h"
 #include "tpp/core/error.h"
@@ -59,7 +60,7 @@ int run_generate(const GenerateOptions& o) {
 void add_generate(CLI::App& app, CommandAction& action) {
   auto options = std::make_shared<GenerateOptions>();
   CLI::App* cmd = app.add_subcommand("generate", "write a synthetic dataset from a ground-truth stimulus process");
-  cmd->add_option("--process", options->process, "stimulus_count | complex_stimuli | ecommerce")
+  cmd->add_option("--process", options->process, fmt::format("{}", fmt::join(process_names(), " | ")))
       ->required()
       ->check(CLI::IsMember(process_names()));
   cmd->add_option("--config", options->config, "generator config: JSON file or inline JSON");

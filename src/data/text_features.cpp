@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "tpp/core/config_fields.h"
 #include "tpp/core/error.h"
 
 namespace tpp {
@@ -103,28 +104,34 @@ std::vector<std::u32string> text_words(const std::string& utf8) {
   return words;
 }
 
+const ConfigFields<TextFeaturesConfig>& TextFeaturesConfig::fields() {
+  using C = TextFeaturesConfig;
+  static const auto fields =
+      ConfigFields<C>("text_features")
+          .field("dim", &C::dim, "hashed buckets, the output dimension",
+                 Rule<int>{[](const int& v) { return v >= 1 && v <= (1 << 24); }, "in [1, 2^24]"})
+          .field("word_unigrams", &C::word_unigrams, "hash single words")
+          .field("word_bigrams", &C::word_bigrams, "hash pairs of adjacent words")
+          .field("char_min", &C::char_min, "shortest character n-gram; 0: no character n-grams",
+                 rules::non_negative<int>())
+          .field("char_max", &C::char_max, "longest character n-gram, >= char_min",
+                 Rule<int>{[](const int& v) { return v >= 0 && v <= 16; }, "in [0, 16]"})
+          .field("sublinear_tf", &C::sublinear_tf, "1 + log(tf) instead of raw counts")
+          .check([](const C& c) {
+            return c.char_max >= c.char_min ? std::string()
+                                            : "need \"char_min\" <= \"char_max\", got " + std::to_string(c.char_min) +
+                                                  " > " + std::to_string(c.char_max);
+          });
+  return fields;
+}
+
 TextFeaturesConfig TextFeaturesConfig::from_json(const nlohmann::json& j) {
   TextFeaturesConfig c;
-  try {
-    c.dim = j.value("dim", c.dim);
-    c.word_unigrams = j.value("word_unigrams", c.word_unigrams);
-    c.word_bigrams = j.value("word_bigrams", c.word_bigrams);
-    c.char_min = j.value("char_min", c.char_min);
-    c.char_max = j.value("char_max", c.char_max);
-    c.sublinear_tf = j.value("sublinear_tf", c.sublinear_tf);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(std::string("text features: ") + e.what());
-  }
-  if (c.dim < 1 || c.dim > (1 << 24)) throw Error("text features: dim must lie in [1, 2^24]");
-  if (c.char_min < 0 || c.char_max < c.char_min || c.char_max > 16)
-    throw Error("text features: need 0 <= char_min <= char_max <= 16");
+  fields().read(j, c);
   return c;
 }
 
-nlohmann::json TextFeaturesConfig::to_json() const {
-  return {{"dim", dim},           {"word_unigrams", word_unigrams}, {"word_bigrams", word_bigrams},
-          {"char_min", char_min}, {"char_max", char_max},           {"sublinear_tf", sublinear_tf}};
-}
+nlohmann::json TextFeaturesConfig::to_json() const { return fields().write(*this); }
 
 TextFeaturizer::TextFeaturizer(TextFeaturesConfig config) : config_(TextFeaturesConfig::from_json(config.to_json())) {
   idf_.assign(config_.dim, 1.0);

@@ -5,6 +5,8 @@
 
 #include "tpp/core/error.h"
 #include "tpp/core/rng.h"
+#include "tpp/sim/generator_fields.h"
+#include "tpp/sim/generator_registry.h"
 #include "tpp/sim/thinning.h"
 
 namespace tpp {
@@ -34,62 +36,88 @@ double log_normal_bump(double x, double v) {
 
 }  // namespace
 
-nlohmann::json ComplexStimuliParams::to_json() const {
-  return {{"A", alpha}, {"M", m}, {"Gamma_d", gamma_d}, {"Gamma_o", gamma_o}, {"Gamma_h", gamma_h},
-          {"v", v},     {"b", b}, {"p", p},             {"c", c}};
+const ConfigFields<ComplexStimuliParams>& ComplexStimuliParams::fields() {
+  using P = ComplexStimuliParams;
+  // Ranges depend on the config's deadline, so ComplexStimuliConfig::validate checks them.
+  static const auto fields = ConfigFields<P>("complex_stimuli parameters")
+                                 .field("A", &P::alpha, "branching ratio of the self-excitation")
+                                 .field("M", &P::m, "margin before the deadline, in units of s")
+                                 .field("Gamma_d", &P::gamma_d, "weight of the deadline term")
+                                 .field("Gamma_o", &P::gamma_o, "weight of the starting term")
+                                 .field("Gamma_h", &P::gamma_h, "weight of the periodic term")
+                                 .field("v", &P::v, "spread of the log-normal deadline bump")
+                                 .field("b", &P::b, "decay base of the starting term b^{t/s}")
+                                 .field("p", &P::p, "phase of the periodic term")
+                                 .field("c", &P::c, "offset of the periodic term");
+  return fields;
 }
 
+nlohmann::json ComplexStimuliParams::to_json() const { return fields().write(*this); }
+
 ComplexStimuliParams ComplexStimuliParams::from_json(const nlohmann::json& j) {
-  check_known_keys(j, kParamNames, "complex_stimuli parameters");
   ComplexStimuliParams p;
-  try {
-    p.alpha = j.value("A", p.alpha);
-    p.m = j.value("M", p.m);
-    p.gamma_d = j.value("Gamma_d", p.gamma_d);
-    p.gamma_o = j.value("Gamma_o", p.gamma_o);
-    p.gamma_h = j.value("Gamma_h", p.gamma_h);
-    p.v = j.value("v", p.v);
-    p.b = j.value("b", p.b);
-    p.p = j.value("p", p.p);
-    p.c = j.value("c", p.c);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(std::string("complex_stimuli parameters: ") + e.what());
-  }
+  fields().read(j, p);
   return p;
 }
 
-ComplexStimuliConfig ComplexStimuliConfig::from_json(const nlohmann::json& j) {
-  check_known_keys(j, {"t_end", "scale", "deadline", "beta", "priors"}, "complex_stimuli");
-  ComplexStimuliConfig c;
-  try {
-    c.t_end = j.value("t_end", c.t_end);
-    c.scale = j.value("scale", c.scale);
-    c.deadline = j.value("deadline", c.deadline);
-    c.beta = j.value("beta", c.beta);
-    if (j.contains("priors")) {
-      check_known_keys(j.at("priors"), kParamNames, "complex_stimuli: priors");
-      for (const auto& item : j.at("priors").items()) {
-        const auto pair = item.value().get<std::vector<double>>();
-        if (pair.size() != 2 || !(pair[1] >= 0) || !std::isfinite(pair[0]))
-          throw Error("complex_stimuli: priors: " + item.key() + ": expected [mean, sd >= 0]");
-        c.priors[item.key()] = {pair[0], pair[1]};
-      }
+namespace {
+
+using Priors = std::map<std::string, std::pair<double, double>>;
+
+nlohmann::json priors_json(const Priors& priors) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, ms] : priors) out[name] = {ms.first, ms.second};
+  return out;
+}
+
+// "priors": {name: [mean, sd]} for some of the parameters; the others keep their prior.
+ConfigField<ComplexStimuliConfig> priors_field() {
+  ConfigField<ComplexStimuliConfig> f;
+  std::string names;
+  for (const auto& name : kParamNames) names += (names.empty() ? "" : ", ") + name;
+  f.doc = {"priors", "object: " + names + ", each [mean, sd >= 0]", priors_json(ComplexStimuliConfig{}.priors).dump(),
+           "normal prior (mean, sd) of each parameter, truncated to its range; given ones replace the paper's"};
+  f.read = [names](const nlohmann::json* v, ComplexStimuliConfig& c) {
+    if (!v) return;
+    if (!v->is_object()) throw ConfigFieldError("must be an object, got " + v->dump());
+    for (const auto& item : v->items()) {
+      if (std::find(kParamNames.begin(), kParamNames.end(), item.key()) == kParamNames.end())
+        throw ConfigFieldError("has no parameter \"" + item.key() + "\" (known: " + names + ")");
+      const nlohmann::json& pair = item.value();
+      if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number() || !pair[1].is_number() ||
+          !std::isfinite(pair[0].get<double>()) || !(pair[1].get<double>() >= 0) ||
+          !std::isfinite(pair[1].get<double>()))
+        throw ConfigFieldError("entry \"" + item.key() + "\" must be [mean, sd >= 0], got " + pair.dump());
+      c.priors[item.key()] = {pair[0].get<double>(), pair[1].get<double>()};
     }
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(std::string("complex_stimuli: ") + e.what());
-  }
-  if (!(c.t_end > 0 && std::isfinite(c.t_end))) throw Error("complex_stimuli: t_end must be positive");
-  if (!(c.scale > 0 && std::isfinite(c.scale))) throw Error("complex_stimuli: scale must be positive");
-  if (!(c.deadline > 0 && std::isfinite(c.deadline))) throw Error("complex_stimuli: deadline must be positive");
-  if (!(c.beta > 0 && std::isfinite(c.beta))) throw Error("complex_stimuli: beta must be positive");
+  };
+  f.write = [](const ComplexStimuliConfig& c) { return priors_json(c.priors); };
+  return f;
+}
+
+}  // namespace
+
+const ConfigFields<ComplexStimuliConfig>& ComplexStimuliConfig::fields() {
+  using C = ComplexStimuliConfig;
+  namespace g = generator_fields;
+  static const auto fields =
+      ConfigFields<C>("complex_stimuli")
+          .field("t_end", &C::t_end, "end of the window [0, t_end]", g::positive())
+          .field("scale", &C::scale, "s: period of the stimulation, decay unit of the start, deadline unit",
+                 g::positive())
+          .field("deadline", &C::deadline, "d, in units of s", g::positive())
+          .field("beta", &C::beta, "decay β of the self-excitation", g::positive())
+          .add(priors_field());
+  return fields;
+}
+
+ComplexStimuliConfig ComplexStimuliConfig::from_json(const nlohmann::json& j) {
+  ComplexStimuliConfig c;
+  fields().read(j, c);
   return c;
 }
 
-nlohmann::json ComplexStimuliConfig::to_json() const {
-  nlohmann::json pri = nlohmann::json::object();
-  for (const auto& [name, ms] : priors) pri[name] = {ms.first, ms.second};
-  return {{"t_end", t_end}, {"scale", scale}, {"deadline", deadline}, {"beta", beta}, {"priors", pri}};
-}
+nlohmann::json ComplexStimuliConfig::to_json() const { return fields().write(*this); }
 
 ComplexStimuliParams ComplexStimuliConfig::draw(Rng& rng) const {
   std::map<std::string, double> value;
@@ -245,5 +273,17 @@ GeneratedData generate_complex_stimuli(const ComplexStimuliConfig& config, std::
   }
   return out;
 }
+
+namespace {
+
+// A sequence's truth entry holds the parameters drawn for it.
+std::unique_ptr<GroundTruthTarget> complex_stimuli_target(const ComplexStimuliConfig& config,
+                                                          const nlohmann::json& truth) {
+  return std::make_unique<ComplexStimuliTarget>(config, ComplexStimuliParams::from_json(truth));
+}
+
+}  // namespace
+
+TPP_REGISTER_GENERATOR(complex_stimuli, ComplexStimuliConfig, generate_complex_stimuli, complex_stimuli_target)
 
 }  // namespace tpp

@@ -7,6 +7,8 @@
 
 #include "tpp/core/error.h"
 #include "tpp/core/rng.h"
+#include "tpp/sim/generator_fields.h"
+#include "tpp/sim/generator_registry.h"
 #include "tpp/sim/thinning.h"
 
 namespace tpp {
@@ -37,82 +39,61 @@ std::string days(double d) {
 
 }  // namespace
 
+const ConfigFields<EcommerceConfig>& EcommerceConfig::fields() {
+  using C = EcommerceConfig;
+  namespace g = generator_fields;
+  static const auto fields =
+      ConfigFields<C>("ecommerce")
+          .field("num_categories", &C::num_categories, "product categories C (the action types)",
+                 Rule<int>{[](const int& v) { return v >= 1 && v <= 1000; }, "in [1, 1000]"})
+          .field("t_end", &C::t_end, "window [0, t_end], days", g::positive())
+          .field("base_rate", &C::base_rate, "purchases per day per category for an average user", g::positive())
+          .field("taste_weight", &C::taste_weight, "weight of the taste match w_c·taste in the base rates",
+                 g::non_negative())
+          .field("activity_sd", &C::activity_sd, "sd of the users' activity feature", g::non_negative())
+          .field("deal_weight", &C::deal_weight, "coupon response ρ_u = exp(deal_weight · deal_affinity)",
+                 g::non_negative())
+          .field("alpha_self", &C::alpha_self, "excitation of a category by its own purchases", g::non_negative())
+          .field("alpha_cross", &C::alpha_cross, "excitation of a category by each other one's purchases",
+                 g::non_negative())
+          .field("beta", &C::beta, "decay of the excitation, per day", g::positive())
+          .field("coupon_rate", &C::coupon_rate, "coupons issued per day (Poisson)", g::non_negative())
+          .field("sitewide_share", &C::sitewide_share,
+                 "probability a coupon is sitewide; else its category is drawn ∝ base_c(u)",
+                 g::finite_where([](double v) { return v >= 0 && v <= 1; }, "in [0, 1]"))
+          .field("issue_lift", &C::issue_lift, "lift right after a coupon's issue", g::non_negative())
+          .field("issue_decay", &C::issue_decay, "decay time of the issue lift, days", g::positive())
+          .field("expiry_lift", &C::expiry_lift, "surge just before a coupon's expiry", g::non_negative())
+          .field("expiry_decay", &C::expiry_decay, "rise time of the expiry surge, days", g::positive())
+          .field("single_use", &C::single_use, "a purchase redeems the best live coupon covering it")
+          .add(g::number_list("discounts", &C::discounts, "discounts δ a coupon is drawn from, uniformly",
+                              g::finite_where([](double v) { return v > 0 && v < 1; }, "in (0, 1)")))
+          .add(g::number_list("validities", &C::validities, "validities V in days a coupon is drawn from, uniformly",
+                              g::positive()))
+          // The spectral radius of the excitation matrix (self on the diagonal, cross elsewhere).
+          .check([](const C& c) {
+            return c.alpha_self + (c.num_categories - 1) * c.alpha_cross < 1
+                       ? std::string()
+                       : "\"alpha_self\" + (\"num_categories\" - 1) * \"alpha_cross\" must be < 1 (stationary "
+                         "excitation), got " +
+                             fmt::format("{}", c.alpha_self + (c.num_categories - 1) * c.alpha_cross);
+          });
+  return fields;
+}
+
 EcommerceConfig EcommerceConfig::from_json(const nlohmann::json& j) {
-  check_known_keys(j,
-                   {"num_categories", "t_end", "base_rate", "taste_weight", "activity_sd", "deal_weight", "alpha_self",
-                    "alpha_cross", "beta", "coupon_rate", "sitewide_share", "issue_lift", "issue_decay", "expiry_lift",
-                    "expiry_decay", "single_use", "discounts", "validities"},
-                   "ecommerce");
   EcommerceConfig c;
-  try {
-    c.num_categories = j.value("num_categories", c.num_categories);
-    c.t_end = j.value("t_end", c.t_end);
-    c.base_rate = j.value("base_rate", c.base_rate);
-    c.taste_weight = j.value("taste_weight", c.taste_weight);
-    c.activity_sd = j.value("activity_sd", c.activity_sd);
-    c.deal_weight = j.value("deal_weight", c.deal_weight);
-    c.alpha_self = j.value("alpha_self", c.alpha_self);
-    c.alpha_cross = j.value("alpha_cross", c.alpha_cross);
-    c.beta = j.value("beta", c.beta);
-    c.coupon_rate = j.value("coupon_rate", c.coupon_rate);
-    c.sitewide_share = j.value("sitewide_share", c.sitewide_share);
-    c.issue_lift = j.value("issue_lift", c.issue_lift);
-    c.issue_decay = j.value("issue_decay", c.issue_decay);
-    c.expiry_lift = j.value("expiry_lift", c.expiry_lift);
-    c.expiry_decay = j.value("expiry_decay", c.expiry_decay);
-    c.single_use = j.value("single_use", c.single_use);
-    c.discounts = j.value("discounts", c.discounts);
-    c.validities = j.value("validities", c.validities);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(std::string("ecommerce: ") + e.what());
-  }
-  c.validate();
+  fields().read(j, c);
   return c;
 }
 
+// A config built in code is checked by reading back what it writes, so the checks are the declared ones.
 void EcommerceConfig::validate() const {
-  auto fail = [](const std::string& why) { throw Error("ecommerce: " + why); };
-  auto positive = [&](double x, const char* name) {
-    if (!(x > 0 && std::isfinite(x))) fail(std::string(name) + " must be positive");
-  };
-  auto non_negative = [&](double x, const char* name) {
-    if (!(x >= 0 && std::isfinite(x))) fail(std::string(name) + " must be >= 0");
-  };
-  if (num_categories < 1 || num_categories > 1000) fail("num_categories must lie in [1, 1000]");
-  positive(t_end, "t_end");
-  positive(base_rate, "base_rate");
-  positive(beta, "beta");
-  positive(issue_decay, "issue_decay");
-  positive(expiry_decay, "expiry_decay");
-  non_negative(taste_weight, "taste_weight");
-  non_negative(activity_sd, "activity_sd");
-  non_negative(deal_weight, "deal_weight");
-  non_negative(alpha_self, "alpha_self");
-  non_negative(alpha_cross, "alpha_cross");
-  non_negative(coupon_rate, "coupon_rate");
-  non_negative(issue_lift, "issue_lift");
-  non_negative(expiry_lift, "expiry_lift");
-  if (!(sitewide_share >= 0 && sitewide_share <= 1)) fail("sitewide_share must lie in [0, 1]");
-  // Spectral radius of the excitation matrix (self on the diagonal, cross elsewhere).
-  if (!(alpha_self + (num_categories - 1) * alpha_cross < 1))
-    fail("alpha_self + (num_categories-1)*alpha_cross must be < 1 (stationary excitation)");
-  if (discounts.empty() || validities.empty()) fail("discounts and validities must be non-empty");
-  for (double d : discounts)
-    if (!(d > 0 && d < 1)) fail("discounts must lie in (0, 1)");
-  for (double v : validities) positive(v, "validities");
+  EcommerceConfig checked;
+  fields().read(to_json(), checked);
 }
 
-nlohmann::json EcommerceConfig::to_json() const {
-  return {{"num_categories", num_categories}, {"t_end", t_end},
-          {"base_rate", base_rate},           {"taste_weight", taste_weight},
-          {"activity_sd", activity_sd},       {"deal_weight", deal_weight},
-          {"alpha_self", alpha_self},         {"alpha_cross", alpha_cross},
-          {"beta", beta},                     {"coupon_rate", coupon_rate},
-          {"sitewide_share", sitewide_share}, {"issue_lift", issue_lift},
-          {"issue_decay", issue_decay},       {"expiry_lift", expiry_lift},
-          {"expiry_decay", expiry_decay},     {"single_use", single_use},
-          {"discounts", discounts},           {"validities", validities}};
-}
+nlohmann::json EcommerceConfig::to_json() const { return fields().write(*this); }
 
 std::vector<std::string> EcommerceConfig::category_names() const {
   std::vector<std::string> names;
@@ -334,5 +315,16 @@ GeneratedData generate_ecommerce(const EcommerceConfig& config, std::size_t n_se
   }
   return out;
 }
+
+namespace {
+
+// A sequence's truth entry is its user: features and coupon schedule.
+std::unique_ptr<GroundTruthTarget> ecommerce_target(const EcommerceConfig& config, const nlohmann::json& truth) {
+  return std::make_unique<EcommerceTarget>(config, EcommerceUser::from_json(truth));
+}
+
+}  // namespace
+
+TPP_REGISTER_GENERATOR(ecommerce, EcommerceConfig, generate_ecommerce, ecommerce_target)
 
 }  // namespace tpp

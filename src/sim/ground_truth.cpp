@@ -5,9 +5,7 @@
 
 #include "tpp/core/error.h"
 #include "tpp/core/numerics.h"
-#include "tpp/sim/complex_stimuli.h"
-#include "tpp/sim/ecommerce.h"
-#include "tpp/sim/stimulus_count.h"
+#include "tpp/sim/generator_registry.h"
 
 namespace tpp {
 
@@ -122,27 +120,17 @@ nlohmann::json apply_overrides(nlohmann::json config, const std::vector<std::str
   return config;
 }
 
-std::vector<std::string> process_names() { return {"stimulus_count", "complex_stimuli", "ecommerce"}; }
+std::vector<std::string> process_names() { return GeneratorRegistry::instance().names(); }
 
 GeneratedData generate_process(const std::string& process, const nlohmann::json& config, std::size_t n_seq,
                                std::uint64_t seed) {
-  const nlohmann::json& cfg = config.is_null() ? nlohmann::json::object() : config;
-  if (process == "stimulus_count") return generate_stimulus_count(StimulusCountConfig::from_json(cfg), n_seq, seed);
-  if (process == "complex_stimuli") return generate_complex_stimuli(ComplexStimuliConfig::from_json(cfg), n_seq, seed);
-  if (process == "ecommerce") return generate_ecommerce(EcommerceConfig::from_json(cfg), n_seq, seed);
-  throw Error("unknown process '" + process + "' (known: stimulus_count, complex_stimuli, ecommerce)");
+  const GeneratorEntry& generator = GeneratorRegistry::instance().get(process);
+  return generator.generate(config.is_null() ? nlohmann::json::object() : config, n_seq, seed);
 }
 
 std::unique_ptr<GroundTruthTarget> make_process_target(const std::string& process, const nlohmann::json& config,
                                                        const nlohmann::json& truth) {
-  if (process == "stimulus_count")
-    return std::make_unique<StimulusCountTarget>(StimulusCountConfig::from_json(config));
-  if (process == "complex_stimuli")
-    return std::make_unique<ComplexStimuliTarget>(ComplexStimuliConfig::from_json(config),
-                                                  ComplexStimuliParams::from_json(truth));
-  if (process == "ecommerce")
-    return std::make_unique<EcommerceTarget>(EcommerceConfig::from_json(config), EcommerceUser::from_json(truth));
-  throw Error("unknown process '" + process + "'");
+  return GeneratorRegistry::instance().get(process).target(config, truth);
 }
 
 }  // namespace tpp

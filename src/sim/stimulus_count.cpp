@@ -5,52 +5,41 @@
 
 #include "tpp/core/error.h"
 #include "tpp/core/rng.h"
+#include "tpp/sim/generator_fields.h"
+#include "tpp/sim/generator_registry.h"
 #include "tpp/sim/thinning.h"
 
 namespace tpp {
 
-namespace {
-template <class T>
-T read(const nlohmann::json& j, const char* key, T fallback) {
-  try {
-    return j.contains(key) ? j.at(key).get<T>() : fallback;
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(std::string("stimulus_count: ") + key + ": " + e.what());
-  }
+const ConfigFields<StimulusCountConfig>& StimulusCountConfig::fields() {
+  using C = StimulusCountConfig;
+  namespace g = generator_fields;
+  static const auto fields =
+      ConfigFields<C>("stimulus_count")
+          .field("mu", &C::mu, "background rate μ", g::positive())
+          .field("alpha", &C::alpha, "branching ratio α of the kernel α β e^{−βt}",
+                 g::finite_where([](double v) { return v >= 0 && v < 1; }, "in [0, 1)"))
+          .field("beta", &C::beta, "decay β of the self-excitation", g::positive())
+          .field("num_stimuli", &C::num_stimuli, "number K of stimuli", rules::non_negative<int>())
+          .field("stimulus_slope", &C::stimulus_slope, "slope b_k of every stimulus's ramp (the text's β_k)",
+                 g::non_negative())
+          .field("onset_ratio", &C::onset_ratio, "γ_k of every stimulus: stimulus k acts from t_k/γ_k",
+                 g::finite_where([](double v) { return v > 0 && v <= 1; }, "in (0, 1]"))
+          .field("scale", &C::scale, "time scale s of the ramps", g::positive())
+          .field("t_end", &C::t_end, "end of the window [0, t_end]", g::positive())
+          .field("placement", &C::placement,
+                 "\"onsets\": t_k = γ k T/(K+1), so every stimulus acts; \"uniform\": t_k = k T/(K+1)",
+                 rules::one_of({"onsets", "uniform"}));
+  return fields;
 }
-}  // namespace
 
 StimulusCountConfig StimulusCountConfig::from_json(const nlohmann::json& j) {
-  check_known_keys(j, {"mu", "alpha", "beta", "num_stimuli", "stimulus_slope", "onset_ratio", "scale", "t_end", "placement"},
-                   "stimulus_count");
   StimulusCountConfig c;
-  c.mu = read(j, "mu", c.mu);
-  c.alpha = read(j, "alpha", c.alpha);
-  c.beta = read(j, "beta", c.beta);
-  c.num_stimuli = read(j, "num_stimuli", c.num_stimuli);
-  c.stimulus_slope = read(j, "stimulus_slope", c.stimulus_slope);
-  c.onset_ratio = read(j, "onset_ratio", c.onset_ratio);
-  c.scale = read(j, "scale", c.scale);
-  c.t_end = read(j, "t_end", c.t_end);
-  c.placement = read(j, "placement", c.placement);
-  auto fail = [](const std::string& why) { throw Error("stimulus_count: " + why); };
-  if (!(c.mu > 0 && std::isfinite(c.mu))) fail("mu must be positive");
-  if (!(c.alpha >= 0 && c.alpha < 1)) fail("alpha must lie in [0, 1) (branching ratio)");
-  if (!(c.beta > 0 && std::isfinite(c.beta))) fail("beta must be positive");
-  if (c.num_stimuli < 0) fail("num_stimuli must be >= 0");
-  if (!(c.stimulus_slope >= 0 && std::isfinite(c.stimulus_slope))) fail("stimulus_slope must be >= 0");
-  if (!(c.onset_ratio > 0 && c.onset_ratio <= 1)) fail("onset_ratio (gamma_k) must lie in (0, 1]");
-  if (!(c.scale > 0 && std::isfinite(c.scale))) fail("scale must be positive");
-  if (!(c.t_end > 0 && std::isfinite(c.t_end))) fail("t_end must be positive");
-  if (c.placement != "onsets" && c.placement != "uniform") fail("placement must be 'onsets' or 'uniform'");
+  fields().read(j, c);
   return c;
 }
 
-nlohmann::json StimulusCountConfig::to_json() const {
-  return {{"mu", mu},         {"alpha", alpha}, {"beta", beta},   {"num_stimuli", num_stimuli},
-          {"stimulus_slope", stimulus_slope}, {"onset_ratio", onset_ratio}, {"scale", scale},
-          {"t_end", t_end},   {"placement", placement}};
-}
+nlohmann::json StimulusCountConfig::to_json() const { return fields().write(*this); }
 
 std::vector<double> StimulusCountConfig::stimulus_times() const {
   std::vector<double> times;
@@ -125,5 +114,16 @@ GeneratedData generate_stimulus_count(const StimulusCountConfig& config, std::si
   }
   return out;
 }
+
+namespace {
+
+// The stimulus schedule follows from the config, so the truth entry adds nothing.
+std::unique_ptr<GroundTruthTarget> stimulus_count_target(const StimulusCountConfig& config, const nlohmann::json&) {
+  return std::make_unique<StimulusCountTarget>(config);
+}
+
+}  // namespace
+
+TPP_REGISTER_GENERATOR(stimulus_count, StimulusCountConfig, generate_stimulus_count, stimulus_count_target)
 
 }  // namespace tpp

@@ -3,8 +3,10 @@
 
 #include <cmath>
 #include <fstream>
+#include <set>
 
 #include "../test_support.h"
+#include "tpp/core/config_fields.h"
 #include "tpp/core/error.h"
 #include "tpp/data/text_features.h"
 
@@ -130,6 +132,44 @@ TEST(TextFeatures, FillsDatasetMeta) {
   EXPECT_EQ(d.schema.event_meta_dim, 256);
   EXPECT_EQ(d.sequences[0].events[0].meta, f.transform("bought shoes"));
   EXPECT_TRUE(d.sequences[0].events[1].meta.empty());  // no text: zeros when batched
+}
+
+TEST(TextFeatures, EveryConfigFieldRoundTrips) {
+  const nlohmann::json given{{"dim", 48},       {"word_unigrams", false}, {"word_bigrams", false},
+                             {"char_min", 2},   {"char_max", 4},          {"sublinear_tf", false}};
+  std::set<std::string> declared, tested;
+  for (const auto& key : TextFeaturesConfig::fields().keys()) declared.insert(key);
+  for (const auto& item : given.items()) tested.insert(item.key());
+  EXPECT_EQ(declared, tested);
+  const nlohmann::json defaults = TextFeaturesConfig{}.to_json();
+  for (const auto& item : given.items()) EXPECT_NE(defaults[item.key()], item.value()) << item.key();
+  EXPECT_EQ(TextFeaturesConfig::from_json(given).to_json(), given);
+  EXPECT_EQ(TextFeaturesConfig::from_json(nlohmann::json::object()).to_json(), defaults);
+}
+
+TEST(TextFeatures, ConfigErrorsNameTheKey) {
+  auto error_of = [](const nlohmann::json& j) -> std::string {
+    try {
+      TextFeaturesConfig::from_json(j);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  const std::string unknown = error_of({{"dims", 8}});
+  EXPECT_NE(unknown.find("\"dims\""), std::string::npos) << unknown;
+  for (const auto& key : TextFeaturesConfig::fields().keys()) EXPECT_NE(unknown.find(key), std::string::npos) << unknown;
+  for (const auto& key : TextFeaturesConfig::fields().keys()) {
+    const std::string message = error_of({{key, "bad"}});
+    EXPECT_NE(message.find("text_features: \"" + key + "\""), std::string::npos) << message;
+  }
+  for (const auto& [key, value] : std::vector<std::pair<std::string, nlohmann::json>>{
+           {"dim", 0}, {"dim", (1 << 24) + 1}, {"char_min", -1}, {"char_max", 17}, {"dim", 2.5}}) {
+    const std::string message = error_of({{key, value}});
+    EXPECT_NE(message.find("text_features: \"" + key + "\""), std::string::npos) << key << ": " << message;
+  }
+  const std::string crossed = error_of({{"char_min", 4}, {"char_max", 3}});
+  EXPECT_NE(crossed.find("\"char_min\" <= \"char_max\""), std::string::npos) << crossed;
 }
 
 }  // namespace

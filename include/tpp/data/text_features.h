@@ -13,6 +13,9 @@
 
 namespace tpp {
 
+template <class Config>
+class ConfigFields;
+
 struct TextFeaturesConfig {
   int dim{256};             // hashed buckets = output dimension
   bool word_unigrams{true};
@@ -20,7 +23,9 @@ struct TextFeaturesConfig {
   int char_min{3};          // character n-gram lengths (0 disables)
   int char_max{5};
   bool sublinear_tf{true};  // 1 + log(tf) instead of raw counts
-  static TextFeaturesConfig from_json(const nlohmann::json& j);  // keys as above; missing keep defaults
+  // The keys, defaults and checks (one declaration; docs/expert.md shows its table).
+  static const ConfigFields<TextFeaturesConfig>& fields();
+  static TextFeaturesConfig from_json(const nlohmann::json& j);  // missing keys keep defaults
   nlohmann::json to_json() const;
 };
 

@@ -8,6 +8,7 @@
 // rejection (README): A ∈ [0,1), m ∈ [0,d), Γ's >= 0, v > 0, b ∈ (0,1), c >= 1; p unrestricted.
 // The starting effect is read as b^{t/s} (the paper prints "b t/s" but calls it exponentially
 // decaying, as in SSHP); with these ranges every term is non-negative, so no clamp is needed.
+#include "tpp/core/config_fields.h"
 #include "tpp/core/rng.h"
 #include "tpp/sim/ground_truth.h"
 
@@ -23,8 +24,10 @@ struct ComplexStimuliParams {
   double b{0.5};
   double p{6.0};
   double c{1.2};
+  // Keys are the paper's names (A, M, Gamma_d, ...); a sequence's truth entry is written with them.
+  static const ConfigFields<ComplexStimuliParams>& fields();
   nlohmann::json to_json() const;
-  static ComplexStimuliParams from_json(const nlohmann::json& j);
+  static ComplexStimuliParams from_json(const nlohmann::json& j);  // missing keys keep defaults
 };
 
 struct ComplexStimuliConfig {
@@ -38,7 +41,9 @@ struct ComplexStimuliConfig {
       {"Gamma_h", {0.5, 0.1}}, {"v", {20.0, 10.0}}, {"b", {0.5, 0.3}},       {"p", {6.0, 4.0}},
       {"c", {1.2, 0.1}}};
 
-  static ComplexStimuliConfig from_json(const nlohmann::json& j);
+  // The keys, defaults and checks (one declaration; experiments/expert_synthetic/README.md shows its table).
+  static const ConfigFields<ComplexStimuliConfig>& fields();
+  static ComplexStimuliConfig from_json(const nlohmann::json& j);  // missing keys (and priors) keep defaults
   nlohmann::json to_json() const;
   ComplexStimuliParams draw(Rng& rng) const;  // truncated draws (see above)
   void validate(const ComplexStimuliParams& p) const;

@@ -11,6 +11,7 @@
 // first purchase in one of its categories. Coupon families: one per category and one sitewide.
 // Each family has two stimulus types, "coupon:<family>" at issue and "expiry:<family>" at τ_j+V_j
 // (recorded when inside the window), both affecting exactly the family's categories.
+#include "tpp/core/config_fields.h"
 #include "tpp/core/rng.h"
 #include "tpp/sim/ground_truth.h"
 
@@ -36,8 +37,11 @@ struct EcommerceConfig {
   std::vector<double> discounts{0.1, 0.15, 0.2, 0.25, 0.3, 0.4};
   std::vector<double> validities{3.0, 5.0, 7.0, 14.0};
 
-  static EcommerceConfig from_json(const nlohmann::json& j);
+  // The keys, defaults and checks (one declaration; experiments/expert_synthetic/README.md shows its table).
+  static const ConfigFields<EcommerceConfig>& fields();
+  static EcommerceConfig from_json(const nlohmann::json& j);  // missing keys keep defaults
   nlohmann::json to_json() const;
+  // The declaration's checks on a config built in code; throws tpp::Error naming the key.
   void validate() const;
   std::vector<std::string> category_names() const;
   Schema schema() const;  // actions, the 2(C+1) coupon/expiry stimulus types, affects, 4 user features

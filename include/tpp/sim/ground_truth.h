@@ -50,8 +50,8 @@ std::vector<std::vector<double>> intensity_curves(GroundTruthTarget& fresh_targe
 nlohmann::json apply_overrides(nlohmann::json config, const std::vector<std::string>& overrides);
 
 
-// The generators by name ("stimulus_count", "complex_stimuli", "ecommerce"): each builds a dataset
-// of n_seq sequences from a JSON config (defaults filled in), seeded.
+// The registered generators by name (sim/generator_registry.h): each builds a dataset of n_seq
+// sequences from a JSON config (defaults filled in), seeded.
 struct GeneratedData {
   Dataset data;
   nlohmann::json config;                  // the full config used (defaults included)

@@ -5,6 +5,7 @@
 // Readings (experiments/expert_synthetic/README.md): b_k ≡ the text's β_k ("stimulus_slope");
 // the effect of stimulus k starts at its onset t_k/γ_k (γ_k ∈ (0, 1], so the onset is never before
 // the stimulus and the ramp is never negative) and then grows without bound; s is a time scale.
+#include "tpp/core/config_fields.h"
 #include "tpp/core/rng.h"
 #include "tpp/sim/ground_truth.h"
 
@@ -23,6 +24,8 @@ struct StimulusCountConfig {
   // stimulus acts; "uniform": t_k = k T/(K+1) literally (onsets past T never act).
   std::string placement{"onsets"};
 
+  // The keys, defaults and checks (one declaration; experiments/expert_synthetic/README.md shows its table).
+  static const ConfigFields<StimulusCountConfig>& fields();
   static StimulusCountConfig from_json(const nlohmann::json& j);  // missing keys keep defaults
   nlohmann::json to_json() const;
   std::vector<double> stimulus_times() const;  // t_1 < ... < t_K
