@@ -395,7 +395,9 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
     torch::manual_seed(seed);
     model_->train();
     const IntegralOptions integral = config_.training_integral(epoch);
-    double loss_sum = 0.0, actions_sum = 0.0;
+    // events_sum counts every user action encoded, those at a window start included: throughput is
+    // work done, not the loss's denominator (actions_sum).
+    double loss_sum = 0.0, actions_sum = 0.0, events_sum = 0.0;
     for (const auto& indices : bucketed_batch_indices(lengths, config_.batch_size, config_.bucket_window, seed)) {
       Batch batch = make_batch(train, indices, ctx_);
       if (!state.iptw_weights.empty()) batch.weight = batch_weights(batch, state.iptw_weights);
@@ -414,6 +416,7 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
                                 epoch, value));
       loss_sum += value * actions;
       actions_sum += actions;
+      events_sum += (batch.mask & ~batch.is_stimulus).sum().item<double>();
     }
     EpochRecord record;
     record.epoch = epoch;
@@ -441,7 +444,7 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
       state.best_epoch = epoch;
     }
     record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-    record.events_per_second = record.seconds > 0 ? actions_sum / record.seconds : 0.0;
+    record.events_per_second = record.seconds > 0 ? events_sum / record.seconds : 0.0;
     state.epoch = epoch;
     state.history.push_back(record);
     ++epochs_this_call;
