@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   tpp::add_predict(app, action);
   tpp::add_train(app, action);
   tpp::add_generate(app, action);
+  tpp::add_serve(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -26,7 +27,7 @@ int main(int argc, char** argv) {
   }
   if (!action) {
     std::cerr << app.help() << "tpp: error: a verb is required (convert, inspect, simulate, evaluate, predict, "
-                               "train, generate)\n";
+                               "train, generate, serve)\n";
     return 2;
   }
   try {

@@ -7,4 +7,5 @@ list(APPEND TPP_CLI_SOURCES
   src/cli/simulate.cpp
   src/cli/train.cpp
   src/cli/generate.cpp
+  src/cli/serve.cpp
 )

@@ -55,5 +55,6 @@ void add_train(CLI::App& app, CommandAction& action);
 void add_evaluate(CLI::App& app, CommandAction& action);
 void add_predict(CLI::App& app, CommandAction& action);
 void add_generate(CLI::App& app, CommandAction& action);
+void add_serve(CLI::App& app, CommandAction& action);
 
 }  // namespace tpp

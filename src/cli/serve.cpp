@@ -1,0 +1,130 @@
+#include "tpp/cli/serve.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "tpp/core/error.h"
+#include "tpp/serve/server.h"
+
+namespace tpp {
+
+namespace {
+
+std::string read_token(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(fmt::format("{}: cannot read the token file", path));
+  std::string token;
+  std::getline(in, token);
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ' || token.back() == '\t')) token.pop_back();
+  if (token.size() < 16) throw Error(fmt::format("{}:1: the token must be at least 16 characters", path));
+  return token;
+}
+
+}  // namespace
+
+int run_serve(const ServeCommandOptions& o) {
+  // SIGINT/SIGTERM are blocked in every thread (so first, before any starts) and taken by one
+  // watcher, so a signal never lands inside a request; the watcher stops the listener and the main
+  // thread then snapshots.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // Each request runs on one worker thread; LibTorch's own pool would only contend with them.
+  Context ctx = o.common.context();
+  ctx.threads = 1;
+  ctx.apply();
+  const int workers = o.common.threads > 0 ? o.common.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+
+  PredictOptions predict;
+  predict.relative_tolerance = o.tolerance;
+  ServedModel model(load_model(o.model, ctx), ctx, predict);
+
+  JournalOptions jo;
+  jo.directory = o.state_dir.empty() ? o.model + ".state" : o.state_dir;
+  jo.fsync = parse_fsync_policy(o.fsync);
+  jo.fsync_interval_ms = o.fsync_interval_ms;
+  Journal journal(jo);
+  UserStoreOptions so;
+  so.max_cached_states = o.cache_users;
+  so.allow_out_of_order = o.allow_out_of_order;
+  so.snapshot_every = o.snapshot_every;
+  UserStore store(model, journal, so);
+
+  ServeOptions serve;
+  serve.host = o.host;
+  serve.port = o.port;
+  serve.threads = workers;
+  if (!o.token_file.empty()) serve.token = read_token(o.token_file);
+  serve.max_body_bytes = o.max_body_bytes;
+  serve.limits.max_events = o.max_events;
+  serve.limits.max_users = o.max_users;
+  serve.default_top_k = o.top_k;
+
+  const auto began = std::chrono::steady_clock::now();
+  store.recover();
+  const auto stats = store.stats();
+  const double recovery = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+
+  PredictionServer server(model, store, journal, serve);
+  const int port = server.bind();
+  std::thread watcher([&server, signals] {
+    int received = 0;
+    sigwait(&signals, &received);
+    server.stop();
+  });
+  if (o.common.json) {
+    std::cout << nlohmann::json{{"host", o.host}, {"port", port}, {"model", model.name()}, {"state_dir", jo.directory},
+                                {"users", stats.users}, {"recovery_seconds", recovery}}
+                     .dump()
+              << std::endl;
+  }
+  if (!o.common.quiet)
+    std::cerr << fmt::format("tpp serve: {} on http://{}:{} ({} workers); state {}: {} users recovered in {:.2f} s\n",
+                             model.name(), o.host, port, workers, jo.directory, stats.users, recovery);
+  server.run();
+  // Whatever stopped the listener, the watcher must return before it is joined.
+  pthread_kill(watcher.native_handle(), SIGTERM);
+  watcher.join();
+  store.snapshot();
+  if (!o.common.quiet) std::cerr << "tpp serve: stopped; snapshot written\n";
+  return 0;
+}
+
+void add_serve(CLI::App& app, CommandAction& action) {
+  auto o = std::make_shared<ServeCommandOptions>();
+  auto* cmd = app.add_subcommand("serve", "HTTP/JSON next-event prediction server with per-user state");
+  add_common_options(*cmd, o->common);
+  cmd->add_option("--model", o->model, "saved model file")->required();
+  cmd->add_option("--host", o->host, "address to bind (127.0.0.1: this machine only)")->capture_default_str();
+  cmd->add_option("--port", o->port, "TCP port (0: any free one, printed)")->capture_default_str()->check(CLI::Range(0, 65535));
+  cmd->add_option("--state-dir", o->state_dir, "write-ahead log and snapshots (default: <model>.state)");
+  cmd->add_option("--token-file", o->token_file, "require \"Authorization: Bearer <first line of this file>\"");
+  cmd->add_option("--max-body-bytes", o->max_body_bytes, "largest request body")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--max-events", o->max_events, "most events per request")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--max-users", o->max_users, "most histories per stateless /v1/predict request")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--cache-users", o->cache_users, "user states kept in memory (LRU); others are rebuilt from their events")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--fsync", o->fsync, "always (before each reply), interval, or never")->capture_default_str()
+      ->check(CLI::IsMember({"always", "interval", "never"}));
+  cmd->add_option("--fsync-interval-ms", o->fsync_interval_ms, "sync period of --fsync interval")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--snapshot-every", o->snapshot_every, "log records between snapshots (0: at shutdown only)")->capture_default_str();
+  cmd->add_flag("--allow-out-of-order", o->allow_out_of_order,
+                "merge an event older than the user's last one and rebuild its state, instead of answering 409");
+  cmd->add_option("--top-k", o->top_k, "most probable types in a prediction, unless a request says")->capture_default_str()->check(CLI::PositiveNumber);
+  add_tolerance_option(*cmd, o->tolerance);
+  cmd->callback([o, &action] { action = [o] { return run_serve(*o); }; });
+}
+
+}  // namespace tpp

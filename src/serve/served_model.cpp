@@ -1,0 +1,161 @@
+#include "tpp/serve/served_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "tpp/core/error.h"
+#include "tpp/infer/state_prediction.h"
+
+namespace tpp {
+
+nlohmann::json ServedPrediction::to_json() const {
+  auto probabilities = nlohmann::json::object();
+  for (const auto& [type, p] : type_probability) probabilities[type] = p;
+  auto top = nlohmann::json::array();
+  for (const auto& [type, p] : top_k) top.push_back({{"type", type}, {"probability", p}});
+  auto finite_or_null = [](double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); };
+  return {{"as_of", as_of},
+          {"last_event_time", last_event_time},
+          {"num_events", num_events},
+          {"expected_time", finite_or_null(expected_time)},
+          {"median_time", finite_or_null(median_time)},
+          {"type_probability", probabilities},
+          {"top_k", top},
+          {"no_event_probability", no_event_probability},
+          {"converged", converged}};
+}
+
+ServedModel::ServedModel(SavedModel saved, Context context, PredictOptions predict)
+    : saved_(std::move(saved)), context_(context), predict_(predict) {
+  check_predict_options(predict_);
+  saved_.model->eval();
+  name_ = saved_.model->name();
+}
+
+std::unique_ptr<UserState> ServedModel::build_state(const StoredUser& user) const {
+  std::lock_guard<std::mutex> one_call_at_a_time(model_mutex_);
+  torch::NoGradGuard no_grad;
+  Sequence header;
+  header.user = user.user;
+  header.features = user.features;
+  header.t_start = saved_.time_scale.to_model(user.t_start);
+  header.t_end = header.t_start;
+  auto state = saved_.model->start(saved_.schema, header, context_);
+  for (const auto& e : user.events) {
+    Event x = e;
+    x.time = saved_.time_scale.to_model(e.time);
+    state->observe(x);
+  }
+  return state;
+}
+
+void ServedModel::observe(UserState& state, const Event& event) const {
+  std::lock_guard<std::mutex> one_call_at_a_time(model_mutex_);
+  torch::NoGradGuard no_grad;
+  Event e = event;
+  e.time = saved_.time_scale.to_model(event.time);
+  state.observe(e);
+}
+
+ServedPrediction ServedModel::predict(UserState& state, double as_of, int top_k) const {
+  const int K = saved_.schema.num_action_types;
+  if (top_k < 1 || top_k > K) throw Error(fmt::format("top_k: {} is outside [1, {}]", top_k, K));
+  const TimeScale& scale = saved_.time_scale;
+  const double last = scale.to_file(state.last_time());
+  double quiet = 0;
+  if (!std::isnan(as_of)) {
+    if (!(as_of >= last))
+      throw Error(fmt::format("as_of: {} precedes the user's last event at {}", as_of, last));
+    quiet = std::max(0.0, scale.to_model(as_of) - state.last_time());
+  }
+  PredictOptions options = predict_;
+  options.top_k = top_k;
+  StatePrediction p;
+  {
+    std::lock_guard<std::mutex> one_call_at_a_time(model_mutex_);
+    p = predict_from_state(*saved_.model, state, options, quiet);
+  }
+  ServedPrediction out;
+  out.last_event_time = last;
+  out.as_of = std::isnan(as_of) ? last : as_of;
+  out.num_events = state.num_events();
+  // predict_from_state measures from the last event; the reply's times are absolute.
+  out.expected_time = scale.to_file(state.last_time() + p.expected_time);
+  out.median_time = options.median ? scale.to_file(state.last_time() + p.median_time)
+                                   : std::numeric_limits<double>::quiet_NaN();
+  const auto& names = saved_.schema.action_names;
+  for (int k = 0; k < K; ++k) out.type_probability.emplace_back(names[k], p.type_probability[k]);
+  for (std::size_t j = 0; j < p.top_k_type.size(); ++j)
+    out.top_k.emplace_back(names[p.top_k_type[j]], p.top_k_probability[j]);
+  out.no_event_probability = p.no_event_probability;
+  out.converged = p.converged;
+  return out;
+}
+
+std::vector<std::vector<double>> ServedModel::intensity(UserState& state, const std::vector<double>& times) const {
+  std::vector<double> model_times(times.size());
+  for (std::size_t s = 0; s < times.size(); ++s) model_times[s] = saved_.time_scale.to_model(times[s]);
+  torch::Tensor lambda;
+  {
+    std::lock_guard<std::mutex> one_call_at_a_time(model_mutex_);
+    lambda = state.intensity_at(*saved_.model, model_times);  // [S, K] per model unit
+  }
+  auto a = lambda.accessor<double, 2>();
+  // A rate per model unit is scale times a rate per file unit: dt_model = scale · dt_file.
+  const double scale = saved_.time_scale.scale;
+  std::vector<std::vector<double>> out(times.size(), std::vector<double>(lambda.size(1)));
+  for (std::size_t s = 0; s < times.size(); ++s)
+    for (int64_t k = 0; k < lambda.size(1); ++k) out[s][k] = a[s][k] * scale;
+  return out;
+}
+
+std::vector<std::vector<double>> ServedModel::intensity_over_history(const StoredUser& user,
+                                                                     const std::vector<double>& times) const {
+  torch::NoGradGuard no_grad;
+  if (times.empty()) return {};
+  for (std::size_t s = 0; s < times.size(); ++s) {
+    if (!(times[s] >= user.t_start)) throw Error(fmt::format("from: {} precedes the user's window start {}", times[s], user.t_start));
+    if (s > 0 && !(times[s] >= times[s - 1])) throw Error("times must be non-decreasing");
+  }
+  const TimeScale& ts = saved_.time_scale;
+  Dataset one;
+  one.schema = saved_.schema;  // identity time scale: the times below are already model units
+  Sequence seq;
+  seq.user = user.user;
+  seq.features = user.features;
+  seq.t_start = ts.to_model(user.t_start);
+  seq.events = user.events;
+  for (auto& e : seq.events) e.time = ts.to_model(e.time);
+  seq.t_end = std::max(seq.events.empty() ? seq.t_start : seq.events.back().time, ts.to_model(times.back()));
+  one.sequences.push_back(std::move(seq));
+  const Batch batch = make_batch(one, context_);
+  std::lock_guard<std::mutex> one_call_at_a_time(model_mutex_);
+  History history = saved_.model->encode(batch);
+  // Each time's interval: the number of events at or before it (the value just after an event,
+  // as a state that has observed it gives), and its elapsed time from that interval's start.
+  const auto& events = one.sequences.front().events;
+  const double t0 = one.sequences.front().t_start;
+  const int64_t Q = static_cast<int64_t>(times.size());
+  auto interval = torch::zeros({1, Q}, torch::kLong);
+  auto elapsed = torch::zeros({1, Q}, torch::kFloat64);
+  auto ia = interval.accessor<int64_t, 2>();
+  auto ea = elapsed.accessor<double, 2>();
+  std::size_t i = 0;
+  for (int64_t q = 0; q < Q; ++q) {
+    const double t = ts.to_model(times[q]);
+    while (i < events.size() && events[i].time <= t) ++i;
+    ia[0][q] = static_cast<int64_t>(i);
+    ea[0][q] = std::max(0.0, t - (i == 0 ? t0 : events[i - 1].time));
+  }
+  auto lambda = intensity_at(*saved_.model, history, interval, elapsed)[0].to(torch::kCPU, torch::kFloat64).contiguous();
+  auto a = lambda.accessor<double, 2>();
+  std::vector<std::vector<double>> out(times.size(), std::vector<double>(lambda.size(1)));
+  for (int64_t q = 0; q < Q; ++q)
+    for (int64_t k = 0; k < lambda.size(1); ++k) out[q][k] = a[q][k] * ts.scale;
+  return out;
+}
+
+}  // namespace tpp
