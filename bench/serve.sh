@@ -2,16 +2,16 @@
 # Serving latency and throughput: for rmtpp, nhp and thp (sizes of `make bench`), start
 # `tpp serve` on a loopback port, preload 10k users with 20 events each, and run "append one event
 # + predict" from 1, 8 and 64 concurrent clients (bench/serve_load.cpp); p50/p99 ms and requests/s.
-#   bench/serve.sh [BUILD_DIR]   (env: WORKERS="1 2" request workers, SECONDS_PER_LEVEL=5,
-#                                 USERS=10000, FSYNC=always, MODELS="rmtpp nhp thp", OUT=out/bench-serve)
+#   bench/serve.sh [BUILD_DIR]   (env: WORKERS="1 2 64" request workers, SECONDS_PER_LEVEL=5,
+#                                 USERS=10000, FSYNC=interval, MODELS="rmtpp nhp thp", OUT=out/bench-serve)
 set -euo pipefail
 BUILD=$(realpath "${1:-build}")
 TPP=$BUILD/tpp
 OUT=${OUT:-out/bench-serve}
-WORKERS=${WORKERS:-"1 2"}
+WORKERS=${WORKERS:-"1 2 64"}
 SECONDS_PER_LEVEL=${SECONDS_PER_LEVEL:-5}
 USERS=${USERS:-10000}
-FSYNC=${FSYNC:-always}
+FSYNC=${FSYNC:-interval}
 MODELS=${MODELS:-"rmtpp nhp thp"}
 mkdir -p "$OUT"
 

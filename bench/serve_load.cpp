@@ -103,6 +103,7 @@ int main(int argc, char** argv) {
       loaders.emplace_back([&, c] {
         httplib::Client client("127.0.0.1", a.port);
         client.set_keep_alive(true);
+        client.set_tcp_nodelay(true);  // header and body leave at once, not after a delayed ACK
         for (int u = c; u < a.users; u += 8) {
           nlohmann::json events = nlohmann::json::array();
           for (int n = 0; n < a.history; ++n) events.push_back(clocks[u].next(a.types));
@@ -119,10 +120,11 @@ int main(int argc, char** argv) {
   }
   const double preload = std::chrono::duration<double>(Clock::now() - preload_began).count();
   if (!a.json)
-    fmt::print("{}: {} users × {} events preloaded in {:.1f} s\n\n| model | clients | requests/s | p50 ms | p99 ms |\n|---|---|---|---|---|\n",
+    fmt::print("{}: {} users × {} events preloaded in {:.1f} s\n\n| model | clients | requests/s | p50 ms | p99 ms | failed |\n|---|---|---|---|---|---|\n",
                a.label, a.users, a.history, preload);
 
   for (int C : a.clients) {
+    failures = 0;
     std::vector<std::vector<double>> latency(C);
     std::atomic<bool> stop{false};
     std::vector<std::thread> clients;
@@ -161,11 +163,8 @@ int main(int argc, char** argv) {
                        .dump()
                 << std::endl;
     else
-      fmt::print("| {} | {} | {:.0f} | {:.3f} | {:.3f} |\n", a.label, C, rps, percentile(all, 0.5), percentile(all, 0.99));
-  }
-  if (failures) {
-    std::cerr << "serve_load: " << failures << " requests failed\n";
-    return 1;
+      fmt::print("| {} | {} | {:.0f} | {:.3f} | {:.3f} | {} |\n", a.label, C, rps, percentile(all, 0.5),
+                 percentile(all, 0.99), failures.load());
   }
   return 0;
 }

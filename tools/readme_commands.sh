@@ -16,14 +16,17 @@ awk '/^## CLI$/ {in_section = 1; next}
      in_block { print }' "$root/README.md" |
   awk '{ if (sub(/\\$/, "")) { line = line $0 } else { print line $0; line = "" } }' > "$work/commands"
 [ -s "$work/commands" ] || { echo "readme_commands: no commands found in README.md" >&2; exit 1; }
+# "tpp" is the binary under test, found first on PATH, so `tpp ... &` and `$!` behave as at a shell.
+mkdir -p "$work/bin"
+ln -s "$tpp_bin" "$work/bin/tpp"
+export PATH="$work/bin:$PATH"
 cd "$work"
 n=0
 while IFS= read -r command; do
   [ -z "${command// }" ] && continue
   n=$((n + 1))
   echo "[$n] $command"
-  # "tpp" at the start of the line is the binary under test; everything else runs as written.
-  if ! (eval "tpp() { \"$tpp_bin\" \"\$@\"; }; $command" > "out/command-$n.log" 2>&1); then
+  if ! (eval "$command" > "out/command-$n.log" 2>&1); then
     echo "readme_commands: command $n failed:" >&2
     tail -20 "out/command-$n.log" >&2
     exit 1

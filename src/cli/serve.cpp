@@ -44,7 +44,9 @@ int run_serve(const ServeCommandOptions& o) {
   Context ctx = o.common.context();
   ctx.threads = 1;
   ctx.apply();
-  const int workers = o.common.threads > 0 ? o.common.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // A worker serves one kept-alive connection at a time, and model calls take one lock per model
+  // (serve/served_model.h), so workers are for concurrent connections, not for cores.
+  const int workers = o.common.threads > 0 ? o.common.threads : 32;
 
   PredictOptions predict;
   predict.relative_tolerance = o.tolerance;

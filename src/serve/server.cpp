@@ -94,7 +94,10 @@ int PredictionServer::bind() {
   // Small request/reply pairs on kept-alive connections: Nagle's algorithm would hold replies
   // back for the peer's delayed acknowledgement (tens of ms).
   http_->set_tcp_nodelay(true);
-  http_->set_keep_alive_max_count(1u << 20);
+  // A worker serves one connection for as long as it stays alive, so with more clients than
+  // workers a connection is closed after this many requests and its client reconnects, giving
+  // waiting connections their turn.
+  http_->set_keep_alive_max_count(1000);
   // An idle kept-alive connection holds a worker this long, and delays a graceful stop as much.
   http_->set_keep_alive_timeout(5);
   const int port = options_.port == 0 ? http_->bind_to_any_port(options_.host)
