@@ -59,10 +59,9 @@ class ServedModel {
   Context context_;
   PredictOptions predict_;
   std::string name_;
-  // Model calls (state steps, predictions, intensities) run one at a time. Under Debian's
-  // LibTorch 1.13, states of one model stepped and queried on several threads at once gave
-  // results that differed from the same work done alone (by up to 3e-4 relative) in about 2% of
-  // stress runs of 8 threads; the cause was not isolated (docs/serving.md). Parsing, journaling
+  // Model calls (state steps, predictions, intensities) run one at a time: with Debian's serial
+  // OpenBLAS as the BLAS, matrix products issued from several threads at once come out wrong now
+  // and then (bench/blas_threads.cpp; with the reference BLAS they do not). Parsing, journaling
   // and replies still run on every worker.
   mutable std::mutex model_mutex_;
 };
