@@ -41,6 +41,13 @@ def thp(mimic_train, mimic_test):
         mimic_train, mimic_test, epochs=2, lr=0.003, batch_size=64)
 
 
+def subprocess_env(**extra):
+    """The environment for a script run in another directory: PYTHONPATH at this tpp package."""
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(tpp.__file__)))
+    path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)
+    return dict(os.environ, PYTHONPATH=path, **extra)
+
+
 @pytest.fixture(scope="session")
 def cli():
     path = os.environ.get("TPP_CLI")

@@ -1,17 +1,16 @@
 """The worked example of docs/python.md runs as a script, writing its plot into a temp dir."""
-import os
 import subprocess
 import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, subprocess_env
 
 
 def test_example_script_writes_the_plot(tmp_path):
     pytest.importorskip("matplotlib")
     pytest.importorskip("pandas")
-    env = dict(os.environ, MPLBACKEND="Agg")
+    env = subprocess_env(MPLBACKEND="Agg")
     result = subprocess.run([sys.executable, str(ROOT / "examples" / "python_intensity.py"), "--out", str(tmp_path),
                              "--epochs", "2"], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr

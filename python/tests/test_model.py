@@ -124,7 +124,8 @@ def test_intensity_curves(thp, mimic_test):
     assert c["intensity"].shape == (len(c["time"]), 75) and np.all(c["intensity"] >= 0)
     assert np.all(np.diff(c["time"]) >= 0)
     one = thp.intensity(mimic_test, points=50, user=3)
-    np.testing.assert_array_equal(one["intensity"], c["intensity"])
+    # Alone or in a padded batch: the same curve up to float rounding.
+    np.testing.assert_allclose(one["intensity"], c["intensity"], rtol=1e-12)
 
 
 def test_intensity_plot_and_svg(thp, mimic_test, tmp_path):
@@ -132,7 +133,7 @@ def test_intensity_plot_and_svg(thp, mimic_test, tmp_path):
     plot = thp.intensity_plot(mimic_test, user=mimic_test.users[0], points=40, svg=svg)
     assert plot["intensity"].shape == (len(plot["time"]), 75)
     np.testing.assert_array_equal(plot["event_time"], mimic_test[0]["time"])
-    assert svg.read_text().startswith("<svg")
+    assert "<svg" in svg.read_text()
 
 
 def test_sample_is_seeded_and_in_file_units(hawkes):
@@ -146,7 +147,7 @@ def test_sample_is_seeded_and_in_file_units(hawkes):
 
 
 def test_sample_next(thp, mimic_test):
-    out = thp.sample_next(mimic_test, user=0, num_events=2, num_samples=20, seed=1)
+    out = thp.sample_next(mimic_test, user=0, num_events=2, num_samples=20, horizon=1000.0, seed=1)
     assert len(out["samples"]) == 20 and out["type_frequency"].shape == (2, 75)
     last = mimic_test[0]["time"][-1]
     assert all(s["time"][0] >= last for s in out["samples"] if len(s["time"]))
@@ -170,7 +171,7 @@ def test_model_errors(mimic_train, mimic_test):
         tpp.Model("thp").predict(mimic_test)
     with pytest.raises(tpp.Error, match="no such model file"):
         tpp.load("/nonexistent/model.tpp")
-    with pytest.raises(tpp.Error, match="unknown action type"):
+    with pytest.raises(tpp.DataError, match='action type "zzz" is unknown to the model'):
         # Types match by name; a type the model never saw is refused, named.
         tpp.Model("poisson").fit(mimic_train, optimizer="lbfgs").evaluate(
             tpp.Dataset.from_events(user=["a", "a"], time=[0.0, 1.0], type=["0", "zzz"]))

@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import sys
 
-from conftest import ROOT
+from conftest import ROOT, subprocess_env
 
 
 def readme_python_block():
@@ -21,6 +21,6 @@ def test_readme_python_block_runs(tmp_path):
     (tmp_path / "out").mkdir()
     script = tmp_path / "readme.py"
     script.write_text(readme_python_block())
-    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=subprocess_env(), capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "thp.tpp").exists() and (tmp_path / "out" / "preds.jsonl").exists()

@@ -72,7 +72,8 @@ def test_intensity_error_against_the_true_process():
     data = tpp.simulate(HAWKES, num_sequences=30, horizon=50.0, seed=5)
     fitted = tpp.Model("hawkes").fit(data, optimizer="lbfgs")
     poisson = tpp.Model("poisson").fit(data, optimizer="lbfgs")
-    err = fitted.intensity_error(data, HAWKES, points=200)
+    truth = dict(HAWKES, num_types=2)  # types "0", "1", matched by name
+    err = fitted.intensity_error(data, truth, points=200)
     assert len(err["per_sequence"]) == 30 and err["mean"] > 0
     # The right model family recovers the intensity better than a constant rate.
-    assert err["mean"] < poisson.intensity_error(data, HAWKES, points=200)["mean"]
+    assert err["mean"] < poisson.intensity_error(data, truth, points=200)["mean"]
