@@ -415,7 +415,6 @@ class PyModel {
     std::vector<double> event_time;
     std::vector<std::string> event_type;
     std::vector<bool> event_stimulus;
-    const Schema& schema = p.model().schema;
     for (const auto& e : plot.events) {
       event_time.push_back(e.time);
       const auto& names = e.is_stimulus ? plot.stimulus_names : plot.type_names;
@@ -423,7 +422,6 @@ class PyModel {
                                                                                         : std::to_string(e.type));
       event_stimulus.push_back(e.is_stimulus);
     }
-    (void)schema;
     py::dict out;
     out["user"] = data.sequences[i].user;
     out["time"] = to_array(plot.grid);
