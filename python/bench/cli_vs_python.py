@@ -64,7 +64,12 @@ def main():
     print("\nCLI LL/event %.4f, Python LL/event %.4f (same seed and data: same model)"
           % (cli_metrics["log_likelihood_per_event"], py_metrics["log_likelihood_per_event"]))
 
-    # Online: one user's state, predict() and observe() per call.
+    # Online: one user's state, predict() and observe() per call, on one thread: a state's calls
+    # are a few small tensor operations each, where a second thread only adds synchronisation (on a
+    # loaded machine, tens of milliseconds per call).
+    path = os.path.join(work, "py.tpp")
+    model.save(path)
+    model = tpp.load(path, threads=1)
     seq = max(test, key=lambda s: len(s["time"]))
     state = model.state(t_start=float(seq["t_start"]), user=seq["user"])
     names = model.types
@@ -78,7 +83,7 @@ def main():
         predict.append(time.perf_counter() - began)
     observe.sort()
     predict.sort()
-    print("\nstate of a %d-event user: observe median %.0f us, predict median %.0f us"
+    print("\nstate of a %d-event user (threads=1): observe median %.0f us, predict median %.0f us"
           % (len(seq["time"]), 1e6 * observe[len(observe) // 2], 1e6 * predict[len(predict) // 2]))
 
 

@@ -164,6 +164,9 @@ class PyState {
       if (static_cast<int>(e.meta.size()) != schema.event_meta_dim)
         throw Error(fmt::format("observe: meta: expected {} values, got {}", schema.event_meta_dim, e.meta.size()));
     }
+    // States run without gradients (models/user_state.h): with autograd on, every cached key and
+    // value would carry the graph of the whole history.
+    torch::NoGradGuard no_grad;
     state_->observe(e);
   }
 
@@ -183,6 +186,7 @@ class PyState {
     StatePrediction p;
     {
       py::gil_scoped_release release;
+      torch::NoGradGuard no_grad;
       p = predict_from_state(*saved_.model, *state_, po, quiet);
     }
     const auto& names = saved_.schema.action_names;
@@ -214,6 +218,7 @@ class PyState {
     torch::Tensor lambda;
     {
       py::gil_scoped_release release;
+      torch::NoGradGuard no_grad;
       lambda = (state_->intensity_at(*saved_.model, model_times) * scale.scale).contiguous();
     }
     const auto K = static_cast<std::size_t>(lambda.size(1));

@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 
 #include "module.h"
+#include "tpp/core/allocator.h"
 #include "tpp/core/error.h"
 
 namespace py = pybind11;
@@ -29,6 +30,10 @@ PYBIND11_MODULE(_tpp, m) {
       PyErr_SetString(error.ptr(), e.what());
     }
   });
+  // The CLI's process setting for tensor work (core/allocator.h): without it every training step
+  // page-faults its large activations in again (docs/performance.md measured 2-4x training
+  // throughput for the CLI); a Python process needs it as much.
+  tpp::keep_large_blocks_in_heap();
   tpp::python::bind_data(m);
   tpp::python::bind_models(m);
 }
