@@ -254,3 +254,21 @@ def test_state_errors(hawkes, mimic_test):
 def test_iptw_entry_point_needs_categories(mimic_train):
     with pytest.raises(tpp.Error, match="category"):
         tpp.Model("rmtpp", hidden=8).fit(mimic_train, epochs=1, iptw={"refit_every": 1})
+
+
+def test_fit_output_verbose_and_iptw(mimic_train, tmp_path, capfd):
+    path = tmp_path / "r.tpp"
+    model = tpp.Model("rmtpp", hidden=8).fit(mimic_train, epochs=1, output=path, verbose=True)
+    assert "epoch 1/1" in capfd.readouterr().err  # the CLI's progress line, on stderr
+    assert tpp.load(path).evaluate(mimic_train.subset(range(5))) == model.evaluate(mimic_train.subset(range(5)))
+    assert model.num_parameters > 0 and model.types == [str(k) for k in range(75)]
+    # IPTW (C-RMTPP): weights refitted after every epoch, reported in the epoch records.
+    df = mimic_train.to_frame()
+    df["category"] = ["a" if int(u) % 2 else "b" for u in df["user"]]
+    data = tpp.Dataset.from_frame(df, schema=SCHEMA)
+    counts = data.summary()["categories"]
+    assert set(counts) == {"a", "b"} and sum(counts.values()) == len(data)
+    weighted = tpp.Model("rmtpp", hidden=8).fit(data, epochs=3, iptw={"refit_every": 1, "bins": 2})
+    # Refitted after every epoch but the last (whose weights nothing would use).
+    assert ["iptw" in r for r in weighted.history] == [True, True, False]
+    assert weighted.history[0]["iptw"]["count"] == data.num_actions
