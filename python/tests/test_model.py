@@ -170,7 +170,7 @@ def test_model_errors(mimic_train, mimic_test):
         tpp.Model("thpp")
     with pytest.raises(tpp.Error, match="d_modl"):
         tpp.Model("thp", d_modl=8).fit(mimic_train, epochs=1)
-    with pytest.raises(tpp.Error, match='unknown key "epoch"'):
+    with pytest.raises(tpp.Error, match='train: unknown field "epoch"'):
         tpp.Model("thp").fit(mimic_train, epoch=1)
     with pytest.raises(tpp.Error, match="not fitted"):
         tpp.Model("thp").predict(mimic_test)

@@ -5,13 +5,6 @@ import os
 from . import _tpp
 from ._data import Dataset, as_dataset
 
-# The "train" object's keys that fit() also takes as keyword arguments (docs/training.md lists all;
-# any other key passes through **train_keys and the library checks it).
-_TRAIN_KEYS = ("optimizer", "lr", "weight_decay", "batch_size", "bucket_window", "epochs", "clip", "patience",
-               "integral", "mc_points", "eval_points", "loss_ll", "loss_type", "loss_time", "seed", "max_iterations",
-               "tolerance", "iptw")
-
-
 def _native(data, schema=None):
     ds = as_dataset(data, schema)
     return None if ds is None else ds._native
@@ -99,12 +92,8 @@ class Model:
         raises stops training and propagates. `output`: the model file, checkpointed every epoch
         (resume=True continues a killed run). Returns self; the records are in .history.
         """
-        config = {}
-        for key, value in train_keys.items():
-            if key not in _TRAIN_KEYS:
-                raise _tpp.Error('train: unknown key "%s" (known: %s)' % (key, ", ".join(_TRAIN_KEYS)))
-            if value is not None:
-                config[key] = value
+        # The library checks the keys (TrainConfig's declared fields), so none is listed here twice.
+        config = {key: value for key, value in train_keys.items() if value is not None}
         if callback is not None and not callable(callback):
             raise TypeError("callback must be callable")
         self._m.fit(_native(train, schema), _native(dev, schema), config, os.fspath(output) if output else "",
