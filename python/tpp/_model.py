@@ -155,8 +155,9 @@ class Model:
         return Dataset(self._m.sample(int(num_sequences), float(horizon), int(seed), generic_sampler, int(num_types)))
 
     def sample_next(self, data, user=None, num_events=1, num_samples=100, horizon=math.inf, seed=0):
-        """The next `num_events` actions after a user's history, sampled `num_samples` times: dict
-        with samples (time, type per sample), mean_time [n], type_frequency [n, K], reached [n]."""
+        """The next `num_events` actions after a user's history, sampled `num_samples` times within
+        `horizon` file time units after its window end (the thinning bound needs a finite window):
+        dict with samples (time, type per sample), mean_time [n], type_frequency [n, K], reached [n]."""
         return self._m.sample_next(_native(data), user, num_events, num_samples, float(horizon), int(seed),
                                    _where(data))
 
