@@ -6,8 +6,9 @@ JOBS     ?= $(shell nproc)
 CMAKE_ARGS ?=
 TPP      := $(BUILD)/tpp
 DEB_PACKAGES := cmake make g++ libtorch-dev libopenblas0-serial libgtest-dev libcli11-dev nlohmann-json3-dev libfmt-dev libcpp-httplib-dev pkg-config python3 curl
+DEB_PACKAGES += python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest
 
-.PHONY: all deps configure build run test bench experiments gpu clean
+.PHONY: all deps configure build run test bench experiments gpu clean python
 
 all: build
 
@@ -29,6 +30,10 @@ configure: deps $(BUILD)/CMakeCache.txt
 
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
+
+# The Python module alone (build/python/tpp; docs/python.md).
+python: configure
+	cmake --build $(BUILD) -j $(JOBS) --target python
 
 run: build
 	bash tools/demo.sh $(TPP)

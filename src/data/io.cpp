@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "io_util.h"
+#include "tpp/data/event_table.h"
 
 namespace tpp {
 namespace io {
@@ -207,14 +208,30 @@ std::vector<JsonLine> parse_json_lines(const std::string& text, const std::strin
   return out;
 }
 
-namespace {
+UserRowChecker::UserRowChecker(std::string source, int feature_dim)
+    : source_(std::move(source)), feature_dim_(feature_dim) {}
 
-struct UserInfo {
-  std::optional<std::string> category;  // as written; "-1" (the old "unknown") reads as none
-  std::optional<double> t_start, t_end;
-  std::vector<float> features;
-  std::size_t line{0};
-};
+void UserRowChecker::check(const std::string& user, UserInfo& info) {
+  const std::string& path = source_;
+  if (user.empty()) throw DataError(path, info.line, "user", "empty user id");
+  if (!valid_utf8(user)) throw DataError(path, info.line, "user", "invalid UTF-8");
+  if (seen_.count(user)) throw DataError(path, info.line, "user", "user '" + user + "' listed twice");
+  if (info.category && !valid_utf8(*info.category)) throw DataError(path, info.line, "category", "invalid UTF-8");
+  if (info.category == "-1") info.category.reset();
+  if (info.t_start.has_value() != info.t_end.has_value())
+    throw DataError(path, info.line, "t_end", "t_start and t_end go together");
+  if (info.t_start && !(*info.t_start <= *info.t_end))
+    throw DataError(path, info.line, "t_end", "window end before its start");
+  if (feature_dim_ < 0) feature_dim_ = static_cast<int>(info.features.size());
+  if (static_cast<int>(info.features.size()) != feature_dim_)
+    throw DataError(path, info.line, "features",
+                    "expected " + std::to_string(feature_dim_) + " values, got " + std::to_string(info.features.size()));
+  for (float f : info.features)
+    if (!std::isfinite(f)) throw DataError(path, info.line, "features", "not finite");
+  seen_.insert(user);
+}
+
+namespace {
 
 
 // Reads a users file into (user id -> info), in file order.
@@ -222,30 +239,10 @@ std::vector<std::pair<std::string, UserInfo>> read_users(const std::string& path
                                                           const ReadOptions& options, ReadReport* report) {
   std::string text = read_file(path);
   std::vector<std::pair<std::string, UserInfo>> users;
-  std::unordered_map<std::string, std::size_t> seen;
   int feature_dim = feature_dim_fixed;
-  auto check_common = [&](const std::string& user, UserInfo& info) {
-    if (user.empty()) throw DataError(path, info.line, "user", "empty user id");
-    if (!valid_utf8(user)) throw DataError(path, info.line, "user", "invalid UTF-8");
-    if (seen.count(user)) throw DataError(path, info.line, "user", "user '" + user + "' listed twice");
-    if (info.category && !valid_utf8(*info.category)) throw DataError(path, info.line, "category", "invalid UTF-8");
-    if (info.category == "-1") info.category.reset();
-    if (info.t_start.has_value() != info.t_end.has_value())
-      throw DataError(path, info.line, "t_end", "t_start and t_end go together");
-    if (info.t_start && !(*info.t_start <= *info.t_end))
-      throw DataError(path, info.line, "t_end", "window end before its start");
-    if (feature_dim < 0) feature_dim = static_cast<int>(info.features.size());
-    if (static_cast<int>(info.features.size()) != feature_dim)
-      throw DataError(path, info.line, "features",
-                      "expected " + std::to_string(feature_dim) + " values, got " +
-                          std::to_string(info.features.size()));
-    for (float f : info.features)
-      if (!std::isfinite(f)) throw DataError(path, info.line, "features", "not finite");
-  };
-  auto push = [&](const std::string& user, UserInfo info) {
-    seen[user] = users.size();
-    users.emplace_back(user, std::move(info));
-  };
+  UserRowChecker checker(path, feature_dim_fixed);
+  auto check_common = [&](const std::string& user, UserInfo& info) { checker.check(user, info); };
+  auto push = [&](const std::string& user, UserInfo info) { users.emplace_back(user, std::move(info)); };
   std::string ext = std::filesystem::path(path).extension().string();
   if (ext == ".csv") {
     auto records = parse_csv(text, path);
@@ -389,6 +386,14 @@ void resolve_categories(Dataset& data, const std::vector<std::optional<CategoryT
 }  // namespace
 
 void apply_users_file(Dataset& data, const ReadOptions& options, ReadReport* report, const EventLogUsers* log) {
+  const int fixed_dim = options.schema ? options.schema->user_feature_dim : -1;
+  std::vector<std::pair<std::string, UserInfo>> users;
+  if (!options.users.empty()) users = read_users(options.users, fixed_dim, options, report);
+  apply_users(data, std::move(users), options.users, options, report, log);
+}
+
+void apply_users(Dataset& data, std::vector<std::pair<std::string, UserInfo>> users, const std::string& path,
+                 const ReadOptions& options, ReadReport* report, const EventLogUsers* log) {
   int fixed_dim = options.schema ? options.schema->user_feature_dim : -1;
   std::vector<std::optional<CategoryToken>> tokens(data.sequences.size());
   std::vector<std::size_t> first_line(data.sequences.size(), 0);
@@ -396,9 +401,6 @@ void apply_users_file(Dataset& data, const ReadOptions& options, ReadReport* rep
     for (std::size_t i = 0; i < data.sequences.size() && i < log->category.size(); ++i) tokens[i] = log->category[i];
     for (std::size_t i = 0; i < data.sequences.size() && i < log->first_line.size(); ++i) first_line[i] = log->first_line[i];
   }
-  const std::string& path = options.users;
-  std::vector<std::pair<std::string, UserInfo>> users;
-  if (!path.empty()) users = read_users(path, fixed_dim, options, report);
   std::unordered_map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < data.sequences.size(); ++i) index[data.sequences[i].user] = i;
   std::vector<bool> drop(data.sequences.size(), false);
@@ -677,6 +679,10 @@ Schema read_schema(const std::string& path) {
   } catch (const nlohmann::json::parse_error& e) {
     throw DataError(path, 0, "schema", std::string("invalid JSON: ") + e.what());
   }
+  return schema_from_layout(std::move(j), path);
+}
+
+Schema schema_from_layout(nlohmann::json j, const std::string& path) {
   if (!j.is_object()) throw DataError(path, 0, "schema", "expected a JSON object");
   try {
     if (!j.contains("num_action_types") && j.contains("action_names"))

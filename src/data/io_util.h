@@ -4,6 +4,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -66,6 +68,33 @@ struct EventLogUsers {
 // Resolves types, groups users (file order), checks time order and applies the users file.
 Dataset build_event_log(const std::string& file, std::vector<RawEvent> rows, int meta_dim_hint,
                         const ReadOptions& options, ReadReport* report);
+
+// One user's row of a users file (or of an in-memory users table), as written.
+struct UserInfo {
+  std::optional<std::string> category;  // as written; "-1" (the old "unknown") reads as none
+  std::optional<double> t_start, t_end;
+  std::vector<float> features;
+  std::size_t line{0};
+};
+
+// The checks every users row passes, wherever it comes from: a non-empty UTF-8 id listed once, a
+// complete and ordered window, finite features of one width (`feature_dim`, or the first row's
+// when negative). Throws a DataError located in `source` at the row's line.
+class UserRowChecker {
+ public:
+  UserRowChecker(std::string source, int feature_dim);
+  void check(const std::string& user, UserInfo& info);
+
+ private:
+  std::string source_;
+  int feature_dim_;
+  std::unordered_set<std::string> seen_;
+};
+
+// Applies checked user rows from `source` (named in errors) to sequences keyed by Sequence::user,
+// as apply_users_file does with the rows of options.users.
+void apply_users(Dataset& data, std::vector<std::pair<std::string, UserInfo>> users, const std::string& source,
+                 const ReadOptions& options, ReadReport* report, const EventLogUsers* log = nullptr);
 
 // Applies options.users (if any) to sequences keyed by Sequence::user: category, window, features.
 // Users listed there without events become empty sequences when they carry a window. Then

@@ -2,6 +2,7 @@ list(APPEND TPP_SOURCES
   src/data/batch.cpp
   src/data/dataset.cpp
   src/data/easytpp.cpp
+  src/data/event_table.cpp
   src/data/event_log.cpp
   src/data/io.cpp
   src/data/prepare.cpp
