@@ -24,7 +24,13 @@ std::vector<nlohmann::json> read_lines(const std::string& path) {
   return rows;
 }
 
-class IntensityFreeCli : public ::testing::TestWithParam<std::string> {};
+struct CliCase {
+  std::string label;
+  std::string config;
+  friend void PrintTo(const CliCase& c, std::ostream* os) { *os << c.label; }
+};
+
+class IntensityFreeCli : public ::testing::TestWithParam<CliCase> {};
 
 TEST_P(IntensityFreeCli, SimulatesTrainsEvaluatesPredictsAndSamples) {
   testing::TempDir dir;
@@ -40,7 +46,7 @@ TEST_P(IntensityFreeCli, SimulatesTrainsEvaluatesPredictsAndSamples) {
   ASSERT_GT(read_lines(s.output).size(), 30u);
 
   TrainOptions t;
-  t.config = GetParam();
+  t.config = GetParam().config;
   t.train = s.output;
   t.output = dir.file("m.tpp");
   t.common.quiet = true;
@@ -82,14 +88,13 @@ TEST_P(IntensityFreeCli, SimulatesTrainsEvaluatesPredictsAndSamples) {
   for (const auto& row : read_lines(again.output)) EXPECT_LE(row.at("time").get<double>(), 10.0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, IntensityFreeCli,
-                         ::testing::Values(R"({"model":"lognormmix","hidden":4,"embed_dim":2,"components":2,
-                                              "train":{"epochs":2,"integral":"exact","batch_size":4}})",
-                                           R"({"model":"burr","hidden":4,"embed_dim":2,"defective":true,
-                                              "train":{"epochs":2,"integral":"exact","batch_size":4}})"),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           return info.index == 0 ? std::string("lognormmix") : std::string("burr_defective");
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Models, IntensityFreeCli,
+    ::testing::Values(CliCase{"lognormmix", R"({"model":"lognormmix","hidden":4,"embed_dim":2,"components":2,)"
+                                            R"("train":{"epochs":2,"integral":"exact","batch_size":4}})"},
+                      CliCase{"burr_defective", R"({"model":"burr","hidden":4,"embed_dim":2,"defective":true,)"
+                                                R"("train":{"epochs":2,"integral":"exact","batch_size":4}})"}),
+    [](const ::testing::TestParamInfo<CliCase>& info) { return info.param.label; });
 
 }  // namespace
 }  // namespace tpp
