@@ -39,6 +39,10 @@ torch::Tensor LogNormalMixtureLaw::inverse_log_survival(const torch::Tensor& log
   auto lo = (mu_.amin(-1, true) - spread).expand_as(log_s).clone();
   auto hi = (mu_.amax(-1, true) + spread).expand_as(log_s).clone();
   auto y = (lo + hi) / 2;
+  // Converged when a step is within a few rounding units of log τ (1e−13 in double).
+  const double step_tolerance = log_s.scalar_type() == torch::kFloat32
+                                    ? 8 * static_cast<double>(std::numeric_limits<float>::epsilon())
+                                    : 1e-13;
   for (int iter = 0; iter < 200; ++iter) {
     auto tau = torch::exp(y);
     auto g = log_survival(tau) - log_s;
@@ -49,7 +53,7 @@ torch::Tensor LogNormalMixtureLaw::inverse_log_survival(const torch::Tensor& log
     auto next = torch::where((newton > lo) & (newton < hi), newton, (lo + hi) / 2);
     auto moved = (next - y).abs();
     y = next;
-    if (!(moved > 1e-13 * (1 + y.abs())).any().item<bool>()) break;
+    if (!(moved > step_tolerance * (1 + y.abs())).any().item<bool>()) break;
   }
   auto tau = torch::exp(y);
   tau = torch::where(log_s >= 0, torch::zeros_like(tau), tau);
