@@ -185,6 +185,10 @@ torch::Tensor compensator(Model& model, const History& history, const torch::Ten
                           const PredictOptions& options) {
   check_predict_options(options);
   torch::NoGradGuard no_grad;
+  // A closed-form law's compensator is −log S: exact, and no quadrature of a hazard that may be
+  // unbounded at 0 (Burr with c < 1).
+  if (options.closed_form)
+    if (auto law = model.next_event_law(history)) return -law->gap->log_survival(elapsed.unsqueeze(-1)).squeeze(-1);
   const auto rule = panel_rule(options.panel_nodes, elapsed.options());
   const double rtol = std::max(options.relative_tolerance, 100 * dtype_epsilon(elapsed));
   int P = 1;
@@ -326,10 +330,53 @@ void copy_row(NextEventPrediction& into, const NextEventPrediction& row, int64_t
 
 }  // namespace
 
+namespace {
+
+// The same quantities from a closed-form next-event law: E[τ | τ < ∞], the median of τ given
+// τ < ∞ (S(m) = (1 + S(∞))/2), the mark probabilities and P(no event) = S(∞); the horizon is the
+// τ where the survival of the event part falls to survival_tolerance. Exact, so converged
+// wherever valid, with no panels.
+NextEventPrediction predict_closed_form(Model& model, const History& history, const NextEventLaw& law,
+                                        const PredictOptions& o) {
+  const auto opts = history.start.options();
+  const int64_t K = model.num_types();
+  const auto valid = valid_intervals(history);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const auto& gap = *law.gap;
+  auto never = gap.never_probability();
+  auto time = gap.mean();
+  auto tail = never + o.survival_tolerance * (1 - never);
+  auto horizon = gap.inverse_log_survival(torch::log(tail).unsqueeze(-1)).squeeze(-1);
+  auto prob = law.mark_probability;
+  NextEventPrediction out;
+  out.valid = valid;
+  out.panels = 0;
+  out.horizon = torch::where(valid, horizon, torch::full_like(horizon, nan));
+  out.converged = valid.clone();
+  out.no_event_probability = torch::where(valid, never, torch::zeros_like(never));
+  out.expected_time = torch::where(valid, time, torch::full_like(time, nan));
+  out.type_probability = torch::where(valid.unsqueeze(-1), prob, torch::full_like(prob, nan));
+  auto minus_one = torch::full({}, -1, torch::kLong).to(opts.device());
+  out.predicted_type = torch::where(valid, prob.argmax(-1), minus_one);
+  const int64_t k = std::min<int64_t>(o.top_k, K);
+  auto [top_p, top_i] = torch::topk(prob, k, -1, true, true);
+  out.top_k_probability = torch::where(valid.unsqueeze(-1), top_p, torch::full_like(top_p, nan));
+  out.top_k_type = torch::where(valid.unsqueeze(-1), top_i, minus_one);
+  if (o.median) {
+    auto m = gap.median();
+    out.median_time = torch::where(valid, m, torch::full_like(m, nan));
+  }
+  return out;
+}
+
+}  // namespace
+
 NextEventPrediction predict_next_event(Model& model, const History& history, const PredictOptions& o) {
   check_predict_options(o);
   if (o.batch_panels < 8) throw Error("prediction: batch_panels must be at least 8");
   torch::NoGradGuard no_grad;
+  if (o.closed_form)
+    if (auto law = model.next_event_law(history)) return predict_closed_form(model, history, *law, o);
   const int64_t B = history.start.size(0);
   if (B == 1 || o.batch_panels >= o.max_panels) return predict_together(model, history, o);
   PredictOptions first = o;

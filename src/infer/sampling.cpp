@@ -1,5 +1,6 @@
 #include "tpp/infer/sampling.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -29,6 +30,32 @@ void ModelThinningTarget::intensities(double t, std::vector<double>& out) {
   if (t < state_->last_time()) throw Error("sampling: intensity asked before the last observed event");
   auto lambda = state_->intensity_at(model_, {t})[0].contiguous();
   out.assign(lambda.data_ptr<double>(), lambda.data_ptr<double>() + lambda.numel());
+}
+
+std::optional<ThinningTarget::Draw> ModelThinningTarget::draw_next(double t, Rng& rng) {
+  if (t < state_->last_time()) throw Error("sampling: draw asked before the last observed event");
+  torch::NoGradGuard no_grad;
+  const History& history = state_->current();
+  auto law = model_.next_event_law(history);
+  if (!law) return std::nullopt;
+  // Given no event in (last, t], the gap τ satisfies S(τ)/S(q) = V ~ U(0, 1] with q = t − last:
+  // V·S(q) at or below S(∞) is "never" (probability S(∞)/S(q)), else τ = S⁻¹(V·S(q)) >= q.
+  const int64_t i = state_->open_interval(), L1 = history.start.size(1);
+  const auto opts = history.start.options();
+  const double q = t - state_->last_time();
+  auto pick = [i](const torch::Tensor& x) { return x.select(0, 0).select(0, i).to(torch::kCPU, torch::kFloat64); };
+  const double log_sq = pick(law->gap->log_survival(torch::full({1, L1, 1}, q, opts)).squeeze(-1)).item<double>();
+  const double never = pick(law->gap->never_probability()).item<double>();
+  const double v = 1 - rng.uniform();  // (0, 1]
+  const double log_s = std::log(v) + log_sq;
+  Draw draw{std::numeric_limits<double>::infinity(), 0};
+  if (!(never > 0 && log_s <= std::log(never))) {
+    const double tau = pick(law->gap->inverse_log_survival(torch::full({1, L1, 1}, log_s, opts)).squeeze(-1)).item<double>();
+    draw.time = state_->last_time() + std::max(tau, q);
+  }
+  auto marks = pick(law->mark_probability).contiguous();
+  draw.type = rng.categorical(std::vector<double>(marks.data_ptr<double>(), marks.data_ptr<double>() + marks.numel()));
+  return draw;
 }
 
 double ModelThinningTarget::upper_bound(double t, double t_until) {

@@ -192,10 +192,60 @@ double median_elapsed(const Pass& pass, const Rule& rule, double H, double level
 
 }  // namespace
 
+namespace {
+
+// The open interval's closed-form law conditioned on τ > quiet (and on an event, where the law is
+// defective): E[τ | quiet < τ < ∞], the median S(m) = (S(quiet) + S(∞))/2, the marks, and
+// P(no event | τ > quiet) = S(∞)/S(quiet). One model call.
+StatePrediction from_closed_form(Model& model, UserState& state, const NextEventLaw& law, const PredictOptions& o,
+                                 double quiet) {
+  const auto& history = state.current();
+  const int64_t i = state.open_interval();
+  const auto opts = history.start.options();
+  const auto& gap = *law.gap;
+  const int64_t L1 = history.start.size(1);
+  auto q = torch::full({1, L1}, quiet, opts);
+  auto cpu = [i](const torch::Tensor& t) { return t.select(0, 0).select(0, i).to(torch::kCPU, torch::kFloat64); };
+  const double log_sq = cpu(gap.log_survival(q.unsqueeze(-1)).squeeze(-1)).item<double>();
+  const double never = cpu(gap.never_probability()).item<double>();
+  const double survival_q = std::exp(log_sq);
+  StatePrediction out;
+  out.model_calls = 1;
+  out.converged = true;
+  out.panels = 0;
+  out.no_event_probability = survival_q > 0 ? never / survival_q : kNaN;
+  out.expected_time = cpu(gap.conditional_mean(q)).item<double>();
+  auto level = [&](double conditional_survival) {  // log S at which S(τ | τ > quiet, τ < ∞) = level
+    return torch::full({1, L1, 1}, std::log(never + conditional_survival * (survival_q - never)), opts);
+  };
+  const double end = cpu(gap.inverse_log_survival(level(o.survival_tolerance)).squeeze(-1)).item<double>();
+  out.horizon = end - quiet;
+  out.median_time = o.median ? cpu(gap.inverse_log_survival(level(0.5)).squeeze(-1)).item<double>() : kNaN;
+  auto prob = cpu(law.mark_probability).contiguous();
+  const int K = static_cast<int>(prob.numel());
+  out.type_probability.assign(prob.data_ptr<double>(), prob.data_ptr<double>() + K);
+  std::vector<int> order(K);
+  std::iota(order.begin(), order.end(), 0);
+  const int k = std::min(o.top_k, K);
+  std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int a, int b) {
+    return out.type_probability[a] > out.type_probability[b] ||
+           (out.type_probability[a] == out.type_probability[b] && a < b);
+  });
+  for (int r = 0; r < k; ++r) {
+    out.top_k_type.push_back(order[r]);
+    out.top_k_probability.push_back(out.type_probability[order[r]]);
+  }
+  return out;
+}
+
+}  // namespace
+
 StatePrediction predict_from_state(Model& model, UserState& state, const PredictOptions& o, double quiet) {
   check_predict_options(o);
   if (!(quiet >= 0) || !std::isfinite(quiet)) throw Error("prediction: the quiet time must be finite and >= 0");
   torch::NoGradGuard no_grad;
+  if (o.closed_form)
+    if (auto law = model.next_event_law(state.current())) return from_closed_form(model, state, *law, o, quiet);
   const auto dtype = state.current().start.scalar_type();
   const double eps = dtype == torch::kFloat64 ? std::numeric_limits<double>::epsilon()
                                               : static_cast<double>(std::numeric_limits<float>::epsilon());

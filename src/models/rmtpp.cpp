@@ -39,17 +39,15 @@ RmtppConfig RmtppConfig::from_json(const nlohmann::json& j, const Schema& schema
 nlohmann::json RmtppConfig::to_json() const { return write_model_config(fields(), *this); }
 
 RmtppImpl::RmtppImpl(RmtppConfig config) : config_(std::move(config)) {
-  const int E = config_.embed_dim, H = config_.hidden, N = config_.layers;
-  type_embedding_ = register_module(
-      "type_embedding", torch::nn::Embedding(config_.num_types + config_.num_stimulus_types, E));
-  const double rnn_dropout = N > 1 ? config_.dropout : 0.0;
-  if (config_.cell == "gru") {
-    gru_ = register_module("rnn", torch::nn::GRU(torch::nn::GRUOptions(E + 1, H).num_layers(N).batch_first(true).dropout(rnn_dropout)));
-  } else {
-    lstm_ = register_module("rnn", torch::nn::LSTM(torch::nn::LSTMOptions(E + 1, H).num_layers(N).batch_first(true).dropout(rnn_dropout)));
-    c_bos_ = register_parameter("c_bos", torch::zeros({N, H}));
-  }
-  h_bos_ = register_parameter("h_bos", torch::zeros({N, H}));
+  RnnEncoderConfig encoder;
+  encoder.embed_dim = config_.embed_dim;
+  encoder.hidden = config_.hidden;
+  encoder.layers = config_.layers;
+  encoder.cell = config_.cell;
+  encoder.dropout = config_.dropout;
+  encoder.gap_input = "raw";  // Du et al.'s input
+  encoder_ = RnnEncoder(*this, config_.num_types + config_.num_stimulus_types, encoder);
+  const int H = config_.hidden;
   dropout_ = register_module("dropout", torch::nn::Dropout(config_.dropout));
   base_head_ = register_module("base_head", torch::nn::Linear(H, 1));
   mark_head_ = register_module("mark_head", torch::nn::Linear(H, config_.num_types));
@@ -60,24 +58,9 @@ RmtppImpl::RmtppImpl(RmtppConfig config) : config_(std::move(config)) {
 History RmtppImpl::encode(const Batch& batch) {
   History h;
   h.batch = batch;
-  const int64_t B = batch.batch_size(), L = batch.max_length();
-  const int64_t N = config_.layers, H = config_.hidden;
+  const int64_t B = batch.batch_size();
   h.start = torch::cat({torch::zeros({B, 1}, batch.time.options()), batch.time}, 1);
-  auto bos_top = h_bos_[N - 1].expand({B, 1, H});
-  torch::Tensor states = bos_top;
-  if (L > 0) {
-    auto input = torch::cat({type_embedding_->forward(batch.type), batch.dtime.unsqueeze(-1)}, -1);
-    auto h0 = h_bos_.unsqueeze(1).expand({N, B, H}).contiguous();
-    torch::Tensor out;
-    if (gru_) {
-      out = std::get<0>(gru_->forward(input, h0));
-    } else {
-      auto c0 = c_bos_.unsqueeze(1).expand({N, B, H}).contiguous();
-      out = std::get<0>(lstm_->forward(input, std::make_tuple(h0, c0)));
-    }
-    states = torch::cat({bos_top, out}, 1);
-  }
-  read_out(h, states);
+  read_out(h, encoder_.encode(batch));
   return h;
 }
 
@@ -92,15 +75,11 @@ void RmtppImpl::read_out(History& h, const torch::Tensor& states) {
 class RmtppState : public UserState {
  public:
   RmtppState(RmtppImpl& model, const Schema& schema, const Sequence& user, const Context& ctx)
-      : UserState(schema, user, ctx), model_(model) {
-    const int64_t N = model.config_.layers, H = model.config_.hidden;
-    hidden_ = model.h_bos_.unsqueeze(1).expand({N, 1, H}).contiguous();
-    if (model.lstm_) cell_ = model.c_bos_.unsqueeze(1).expand({N, 1, H}).contiguous();
-  }
+      : UserState(schema, user, ctx), model_(model), carry_(model.encoder_.initial()) {}
   const History& current() override {
     if (!history_) {
       history_ = std::make_unique<History>(open_history());
-      model_.read_out(*history_, hidden_[model_.config_.layers - 1].unsqueeze(1));  // [1, 1, H]
+      model_.read_out(*history_, model_.encoder_.top(carry_));  // [1, 1, H]
     }
     return *history_;
   }
@@ -108,19 +87,11 @@ class RmtppState : public UserState {
 
  private:
   void advance(const Event&, double, int64_t token, double gap) override {
-    auto type = torch::full({1, 1}, token, torch::TensorOptions().dtype(torch::kLong).device(ctx_.device));
-    auto input = torch::cat({model_.type_embedding_->forward(type), torch::full({1, 1, 1}, gap, hidden_.options())}, -1);
-    if (model_.gru_) {
-      hidden_ = std::get<1>(model_.gru_->forward(input, hidden_));
-    } else {
-      auto next = std::get<1>(model_.lstm_->forward(input, std::make_tuple(hidden_, cell_)));
-      hidden_ = std::get<0>(next);
-      cell_ = std::get<1>(next);
-    }
+    model_.encoder_.step(carry_, token, gap, ctx_);
     history_.reset();
   }
   RmtppImpl& model_;
-  torch::Tensor hidden_, cell_;  // [layers, 1, H]
+  RnnEncoder::Carry carry_;
   std::unique_ptr<History> history_;
 };
 

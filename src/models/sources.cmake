@@ -6,6 +6,13 @@ list(APPEND TPP_SOURCES
   src/models/inhibition.cpp
   src/models/self_correcting.cpp
   src/models/rmtpp.cpp
+  src/models/rnn_encoder.cpp
+  src/models/timing_law.cpp
+  src/models/burr_law.cpp
+  src/models/lognormal_mixture_law.cpp
+  src/models/intensity_free.cpp
+  src/models/lognormmix.cpp
+  src/models/burr.cpp
   src/models/thp.cpp
   src/models/user_state.cpp
   src/models/attention.cpp

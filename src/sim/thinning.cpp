@@ -49,6 +49,25 @@ Sequence simulate_thinning(ThinningTarget& target, const ThinningOptions& option
     if (t >= options.t_end) break;
     const double stimulus_time = next_stimulus < stimuli.size() ? stimuli[next_stimulus].time : options.t_end;
     const double horizon = std::min({options.t_end, stimulus_time, t + options.lookahead});
+    if (auto draw = target.draw_next(t, rng)) {
+      // Exact draw from the target's closed-form law given no action in (last event, t]. Beyond the
+      // window, move to its end: the next draw conditions on the longer quiet period (and on a
+      // stimulus observed there), so the result is the same law as one draw without windows.
+      if (!(draw->time < horizon)) {
+        t = horizon;
+        continue;
+      }
+      if (draw->type < 0 || draw->type >= K) throw Error("thinning: drawn type out of range");
+      t = std::max(t, draw->time);
+      Event e{t, draw->type, false, {}, {}};
+      target.observe(e);
+      seq.events.push_back(e);
+      if (++num_actions >= options.max_events && options.stop_at_max_events) return seq;
+      if (num_actions > options.max_events)
+        throw Error("thinning: more than " + std::to_string(options.max_events) +
+                    " events on one sequence (is the process explosive?)");
+      continue;
+    }
     const double bound = target.upper_bound(t, horizon);
     if (std::isnan(bound) || bound < 0)
       throw Error("thinning: invalid intensity bound " + std::to_string(bound) + " at t = " + std::to_string(t));

@@ -3,4 +3,5 @@ list(APPEND TPP_TESTS
   tests/cli/generate_test.cpp
   tests/cli/expert_cli_test.cpp
   tests/cli/iptw_cli_test.cpp
+  tests/cli/intensity_free_cli_test.cpp
 )

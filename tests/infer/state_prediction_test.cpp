@@ -147,6 +147,9 @@ INSTANTIATE_TEST_SUITE_P(
         StateModelCase{"self_correcting", {{"model", "self_correcting"}, {"mu", {0.5, 0.3, 0.2}}}},
         StateModelCase{"rmtpp", {{"model", "rmtpp"}, {"embed_dim", 3}, {"hidden", 4}, {"w_init", -0.3}}},
         StateModelCase{"nhp", {{"model", "nhp"}, {"hidden_size", 4}}},
+        StateModelCase{"lognormmix", {{"model", "lognormmix"}, {"embed_dim", 3}, {"hidden", 4}, {"components", 3}}},
+        StateModelCase{"burr", {{"model", "burr"}, {"embed_dim", 3}, {"hidden", 4}}},
+        StateModelCase{"burr_defective", {{"model", "burr"}, {"embed_dim", 3}, {"hidden", 4}, {"defective", true}}},
         StateModelCase{"thp", {{"model", "thp"}, {"d_model", 4}, {"heads", 2}, {"layers", 2}, {"d_ff", 8}}},
         StateModelCase{"sahp", {{"model", "sahp"}, {"d_model", 4}, {"heads", 2}, {"layers", 1}, {"d_ff", 8}}}),
     [](const ::testing::TestParamInfo<StateModelCase>& info) { return info.param.label; });

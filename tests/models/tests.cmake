@@ -11,4 +11,6 @@ list(APPEND TPP_TESTS
   tests/models/user_state_test.cpp
   tests/models/config_test.cpp
   tests/models/config_docs_test.cpp
+  tests/models/timing_law_test.cpp
+  tests/models/intensity_free_test.cpp
 )

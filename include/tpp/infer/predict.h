@@ -27,6 +27,9 @@ struct PredictOptions {
   bool median{true};
   // Intensity evaluations (B·(L+1)·S·K) per model call; larger passes are split over panels.
   std::int64_t max_chunk_elements{std::int64_t{1} << 22};
+  // Use the model's closed-form next-event law (Model::next_event_law) when it has one; false
+  // forces the quadrature route (to check one against the other).
+  bool closed_form{true};
 };
 
 struct NextEventPrediction {
@@ -52,7 +55,8 @@ void check_predict_options(const PredictOptions& options);
 NextEventPrediction predict_next_event(Model& model, const Batch& batch, const PredictOptions& options = {});
 
 // Λ_i(u) = ∫_0^u Σ_k λ_k(s) ds on each interval for elapsed u [B, L+1] (composite Gauss–Legendre,
-// panels doubled until the relative change is below options.relative_tolerance).
+// panels doubled until the relative change is below options.relative_tolerance); −log S(u) for a
+// model with a closed-form next-event law (unless options.closed_form is false).
 torch::Tensor compensator(Model& model, const History& history, const torch::Tensor& elapsed,
                           const PredictOptions& options = {});
 

@@ -26,6 +26,8 @@ class ModelThinningTarget : public ThinningTarget {
   double upper_bound(double t, double t_until) override;
   void intensities(double t, std::vector<double>& out) override;
   void observe(const Event& event) override;
+  // Exact draw by the model's closed-form next-event law (Model::next_event_law), if it has one.
+  std::optional<Draw> draw_next(double t, Rng& rng) override;
   std::size_t num_events() const { return state_->num_events(); }
 
  private:

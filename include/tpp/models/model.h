@@ -14,6 +14,7 @@
 #include "tpp/core/context.h"
 #include "tpp/data/batch.h"
 #include "tpp/data/dataset.h"
+#include "tpp/models/next_event_law.h"
 #include "tpp/models/thinning_target.h"
 #include "tpp/models/user_state.h"
 
@@ -85,6 +86,10 @@ class Model : public torch::nn::Module {
   // history at time t_start; nullptr when the model has none (the sampler then re-encodes the
   // growing history with encode()).
   virtual std::unique_ptr<ThinningTarget> thinning_target(double t_start) const { return nullptr; }
+  // The next event's law in closed form on every interval of `history` (models/next_event_law.h),
+  // for models that define it directly; none (the default) for models defined by an intensity.
+  // Prediction and sampling then use it instead of quadrature and thinning.
+  virtual std::optional<NextEventLaw> next_event_law(const History& history) { return std::nullopt; }
 
  protected:
   // A state before any event for start(). Default: ReencodingState; models with a recursion or a

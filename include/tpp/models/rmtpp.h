@@ -13,6 +13,7 @@
 
 #include "tpp/core/config_fields.h"
 #include "tpp/models/model.h"
+#include "tpp/models/rnn_encoder.h"
 
 namespace tpp {
 
@@ -53,11 +54,7 @@ class RmtppImpl : public Model {
   // hidden = states [B, I, H]; the heads' parts for those intervals.
   void read_out(History& h, const torch::Tensor& states);
   RmtppConfig config_;
-  torch::nn::Embedding type_embedding_{nullptr};
-  torch::nn::GRU gru_{nullptr};
-  torch::nn::LSTM lstm_{nullptr};
-  torch::Tensor h_bos_;  // [layers, H] initial hidden state
-  torch::Tensor c_bos_;  // [layers, H] initial LSTM cell (LSTM only)
+  RnnEncoder encoder_;  // embedding + RNN over (type, gap), shared with the intensity-free models
   torch::nn::Dropout dropout_{nullptr};
   torch::nn::Linear base_head_{nullptr};  // v, b
   torch::nn::Linear mark_head_{nullptr};  // V, c

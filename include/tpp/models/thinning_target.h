@@ -1,7 +1,10 @@
 #pragma once
 // What a process supplies to the one thinning loop (sim/thinning.h): its intensities given its own
 // history, and an upper bound over a window. Plain doubles: simulation runs one event at a time.
+#include <optional>
 #include <vector>
+
+#include "tpp/core/rng.h"
 
 #include "tpp/data/dataset.h"
 
@@ -17,6 +20,15 @@ class ThinningTarget {
   virtual void intensities(double t, std::vector<double>& out) = 0;
   // Appends an event (an accepted action, or an exogenous stimulus) to the history.
   virtual void observe(const Event& event) = 0;
+  // The first action after t given none in (last observed event, t], drawn exactly from a
+  // closed-form law (inverse survival function, then the mark) by processes that have one; the
+  // loop then does not thin. time = +inf: no further action ever (a defective law). nullopt (the
+  // default): no closed form, the loop thins with upper_bound and intensities.
+  struct Draw {
+    double time;
+    int type;
+  };
+  virtual std::optional<Draw> draw_next(double t, Rng& rng) { return std::nullopt; }
 };
 
 }  // namespace tpp

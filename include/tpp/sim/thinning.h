@@ -1,5 +1,6 @@
 #pragma once
-// The one thinning loop (Ogata 1981): proposes from the target's bound and accepts with λ/M.
+// The one thinning loop (Ogata 1981): proposes from the target's bound and accepts with λ/M; a
+// target with a closed-form next-event law (ThinningTarget::draw_next) is drawn from exactly instead.
 #include <limits>
 #include <vector>
 
