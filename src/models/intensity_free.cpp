@@ -1,4 +1,5 @@
 #include "tpp/models/intensity_free.h"
+#include "tpp/models/rnn_encoder_state.h"
 
 #include "tpp/core/error.h"
 #include "tpp/core/numerics.h"
@@ -72,33 +73,10 @@ std::optional<NextEventLaw> IntensityFreeModel::next_event_law(const History& hi
   return law;
 }
 
-// O(1) per event: one step of the shared RNN from the carried state, as RMTPP's.
-class IntensityFreeState : public UserState {
- public:
-  IntensityFreeState(IntensityFreeModel& model, const Schema& schema, const Sequence& user, const Context& ctx)
-      : UserState(schema, user, ctx), model_(model), carry_(model.encoder_.initial()) {}
-  const History& current() override {
-    if (!history_) {
-      history_ = std::make_unique<History>(open_history());
-      model_.read_out(*history_, model_.encoder_.top(carry_));  // [1, 1, H]
-    }
-    return *history_;
-  }
-  int64_t open_interval() const override { return 0; }
-
- private:
-  void advance(const Event&, double, int64_t token, double gap) override {
-    model_.encoder_.step(carry_, token, gap, ctx_);
-    history_.reset();
-  }
-  IntensityFreeModel& model_;
-  RnnEncoder::Carry carry_;
-  std::unique_ptr<History> history_;
-};
 
 std::unique_ptr<UserState> IntensityFreeModel::make_state(const Schema& schema, const Sequence& user,
                                                           const Context& ctx) {
-  return std::make_unique<IntensityFreeState>(*this, schema, user, ctx);
+  return std::make_unique<RnnEncoderState<IntensityFreeModel>>(*this, schema, user, ctx);
 }
 
 }  // namespace tpp

@@ -1,4 +1,5 @@
 #include "tpp/models/rmtpp.h"
+#include "tpp/models/rnn_encoder_state.h"
 
 #include "tpp/models/model_config.h"
 #include "tpp/models/registry.h"
@@ -71,32 +72,9 @@ void RmtppImpl::read_out(History& h, const torch::Tensor& states) {
   h.parts["log_mark"] = torch::log_softmax(mark_head_->forward(features), -1);
 }
 
-// O(1) per event: one step of the same RNN from the carried hidden (and cell) state.
-class RmtppState : public UserState {
- public:
-  RmtppState(RmtppImpl& model, const Schema& schema, const Sequence& user, const Context& ctx)
-      : UserState(schema, user, ctx), model_(model), carry_(model.encoder_.initial()) {}
-  const History& current() override {
-    if (!history_) {
-      history_ = std::make_unique<History>(open_history());
-      model_.read_out(*history_, model_.encoder_.top(carry_));  // [1, 1, H]
-    }
-    return *history_;
-  }
-  int64_t open_interval() const override { return 0; }
-
- private:
-  void advance(const Event&, double, int64_t token, double gap) override {
-    model_.encoder_.step(carry_, token, gap, ctx_);
-    history_.reset();
-  }
-  RmtppImpl& model_;
-  RnnEncoder::Carry carry_;
-  std::unique_ptr<History> history_;
-};
 
 std::unique_ptr<UserState> RmtppImpl::make_state(const Schema& schema, const Sequence& user, const Context& ctx) {
-  return std::make_unique<RmtppState>(*this, schema, user, ctx);
+  return std::make_unique<RnnEncoderState<RmtppImpl>>(*this, schema, user, ctx);
 }
 
 torch::Tensor RmtppImpl::intensity(const History& history, const torch::Tensor& elapsed) {

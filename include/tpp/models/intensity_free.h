@@ -48,7 +48,7 @@ class IntensityFreeModel : public Model {
   void set_law_bias(const std::vector<double>& bias);
 
  private:
-  friend class IntensityFreeState;
+  template <class> friend class RnnEncoderState;
   void read_out(History& h, const torch::Tensor& states);
   int num_types_;
   RnnEncoder encoder_;

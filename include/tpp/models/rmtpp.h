@@ -50,7 +50,7 @@ class RmtppImpl : public Model {
   std::unique_ptr<UserState> make_state(const Schema& schema, const Sequence& user, const Context& ctx) override;
 
  private:
-  friend class RmtppState;
+  template <class> friend class RnnEncoderState;
   // hidden = states [B, I, H]; the heads' parts for those intervals.
   void read_out(History& h, const torch::Tensor& states);
   RmtppConfig config_;
