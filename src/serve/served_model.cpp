@@ -44,20 +44,30 @@ std::unique_ptr<UserState> ServedModel::build_state(const StoredUser& user) cons
   header.t_start = saved_.time_scale.to_model(user.t_start);
   header.t_end = header.t_start;
   auto state = saved_.model->start(saved_.schema, header, context_);
-  for (const auto& e : user.events) {
-    Event x = e;
-    x.time = saved_.time_scale.to_model(e.time);
-    state->observe(x);
-  }
+  for (const auto& e : user.events) step(*state, e);
   return state;
 }
 
 void ServedModel::observe(UserState& state, const Event& event) const {
   std::lock_guard<std::mutex> one_call_at_a_time(model_mutex_);
   torch::NoGradGuard no_grad;
+  step(state, event);
+}
+
+void ServedModel::step(UserState& state, const Event& event) const {
   Event e = event;
   e.time = saved_.time_scale.to_model(event.time);
   state.observe(e);
+}
+
+std::vector<std::vector<double>> ServedModel::per_file_unit(const torch::Tensor& lambda) const {
+  auto a = lambda.accessor<double, 2>();
+  // A rate per model unit is scale times a rate per file unit: dt_model = scale · dt_file.
+  const double scale = saved_.time_scale.scale;
+  std::vector<std::vector<double>> out(lambda.size(0), std::vector<double>(lambda.size(1)));
+  for (int64_t s = 0; s < lambda.size(0); ++s)
+    for (int64_t k = 0; k < lambda.size(1); ++k) out[s][k] = a[s][k] * scale;
+  return out;
 }
 
 ServedPrediction ServedModel::predict(UserState& state, double as_of, int top_k) const {
@@ -103,13 +113,7 @@ std::vector<std::vector<double>> ServedModel::intensity(UserState& state, const 
     std::lock_guard<std::mutex> one_call_at_a_time(model_mutex_);
     lambda = state.intensity_at(*saved_.model, model_times);  // [S, K] per model unit
   }
-  auto a = lambda.accessor<double, 2>();
-  // A rate per model unit is scale times a rate per file unit: dt_model = scale · dt_file.
-  const double scale = saved_.time_scale.scale;
-  std::vector<std::vector<double>> out(times.size(), std::vector<double>(lambda.size(1)));
-  for (std::size_t s = 0; s < times.size(); ++s)
-    for (int64_t k = 0; k < lambda.size(1); ++k) out[s][k] = a[s][k] * scale;
-  return out;
+  return per_file_unit(lambda);
 }
 
 std::vector<std::vector<double>> ServedModel::intensity_over_history(const StoredUser& user,
@@ -121,23 +125,24 @@ std::vector<std::vector<double>> ServedModel::intensity_over_history(const Store
     if (s > 0 && !(times[s] >= times[s - 1])) throw Error("times must be non-decreasing");
   }
   const TimeScale& ts = saved_.time_scale;
+  // File units with the model's time scale: make_batch converts, as for any data set.
   Dataset one;
-  one.schema = saved_.schema;  // identity time scale: the times below are already model units
+  one.schema = saved_.schema;
+  one.time_scale = ts;
   Sequence seq;
   seq.user = user.user;
   seq.features = user.features;
-  seq.t_start = ts.to_model(user.t_start);
+  seq.t_start = user.t_start;
   seq.events = user.events;
-  for (auto& e : seq.events) e.time = ts.to_model(e.time);
-  seq.t_end = std::max(seq.events.empty() ? seq.t_start : seq.events.back().time, ts.to_model(times.back()));
+  seq.t_end = std::max(seq.events.empty() ? seq.t_start : seq.events.back().time, times.back());
   one.sequences.push_back(std::move(seq));
   const Batch batch = make_batch(one, context_);
   std::lock_guard<std::mutex> one_call_at_a_time(model_mutex_);
   History history = saved_.model->encode(batch);
   // Each time's interval: the number of events at or before it (the value just after an event,
-  // as a state that has observed it gives), and its elapsed time from that interval's start.
-  const auto& events = one.sequences.front().events;
-  const double t0 = one.sequences.front().t_start;
+  // as a state that has observed it gives), and its elapsed time (model units) from that
+  // interval's start.
+  const auto& events = user.events;
   const int64_t Q = static_cast<int64_t>(times.size());
   auto interval = torch::zeros({1, Q}, torch::kLong);
   auto elapsed = torch::zeros({1, Q}, torch::kFloat64);
@@ -145,17 +150,13 @@ std::vector<std::vector<double>> ServedModel::intensity_over_history(const Store
   auto ea = elapsed.accessor<double, 2>();
   std::size_t i = 0;
   for (int64_t q = 0; q < Q; ++q) {
-    const double t = ts.to_model(times[q]);
-    while (i < events.size() && events[i].time <= t) ++i;
+    while (i < events.size() && events[i].time <= times[q]) ++i;
     ia[0][q] = static_cast<int64_t>(i);
-    ea[0][q] = std::max(0.0, t - (i == 0 ? t0 : events[i - 1].time));
+    const double from = i == 0 ? user.t_start : events[i - 1].time;
+    ea[0][q] = std::max(0.0, ts.to_model(times[q]) - ts.to_model(from));
   }
-  auto lambda = intensity_at(*saved_.model, history, interval, elapsed)[0].to(torch::kCPU, torch::kFloat64).contiguous();
-  auto a = lambda.accessor<double, 2>();
-  std::vector<std::vector<double>> out(times.size(), std::vector<double>(lambda.size(1)));
-  for (int64_t q = 0; q < Q; ++q)
-    for (int64_t k = 0; k < lambda.size(1); ++k) out[q][k] = a[q][k] * ts.scale;
-  return out;
+  return per_file_unit(
+      intensity_at(*saved_.model, history, interval, elapsed)[0].to(torch::kCPU, torch::kFloat64).contiguous());
 }
 
 }  // namespace tpp

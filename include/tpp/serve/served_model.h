@@ -55,6 +55,11 @@ class ServedModel {
   std::vector<std::vector<double>> intensity_over_history(const StoredUser& user, const std::vector<double>& times) const;
 
  private:
+  // One stored event (file units) into a state, without the lock: observe() and build_state() hold it.
+  void step(UserState& state, const Event& event) const;
+  // λ_k [S, K] per model unit (double, CPU) as rates per file unit.
+  std::vector<std::vector<double>> per_file_unit(const torch::Tensor& lambda) const;
+
   SavedModel saved_;
   Context context_;
   PredictOptions predict_;
