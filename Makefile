@@ -1,11 +1,13 @@
 # Entry points: `make run` (main job on built-in data) and `make test`.
-# Both install missing Debian packages first. libopenblas0-serial takes over the libblas.so.3
-# alternative that LibTorch calls for matrix products (the reference BLAS is 2-3x slower here).
+# Both install missing Debian packages first. libopenblas0-pthread takes over the libblas.so.3
+# alternative that LibTorch calls for matrix products (the reference BLAS is 2-3x slower here); the
+# pthread build, unlike the serial one, is safe to call from several threads (docs/serving.md), and
+# the engine runs it on one thread per call (core/blas.h).
 BUILD    ?= build
 JOBS     ?= $(shell nproc)
 CMAKE_ARGS ?=
 TPP      := $(BUILD)/tpp
-DEB_PACKAGES := cmake make g++ libtorch-dev libopenblas0-serial libgtest-dev libcli11-dev nlohmann-json3-dev libfmt-dev libcpp-httplib-dev pkg-config python3 curl
+DEB_PACKAGES := cmake make ninja-build g++ libtorch-dev libopenblas0-pthread libgtest-dev libcli11-dev nlohmann-json3-dev libfmt-dev libcpp-httplib-dev pkg-config python3 curl
 DEB_PACKAGES += python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest
 
 .PHONY: all deps configure build run test bench experiments gpu clean python
@@ -23,8 +25,11 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# Ninja where it is installed: it rebuilds only what a change touches, where CMake's Makefiles
+# rebuild every object of a target whose source list changed (its flags file lists the sources
+# for the precompiled headers, and every object depends on that file).
 $(BUILD)/CMakeCache.txt: | deps
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
+	cmake -S . -B $(BUILD) $$(command -v ninja >/dev/null && echo -G Ninja) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
 
 configure: deps $(BUILD)/CMakeCache.txt
 

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "tpp/core/blas.h"
 #include "tpp/core/error.h"
 #include "tpp/serve/server.h"
 
@@ -87,13 +88,18 @@ int run_serve(const ServeCommandOptions& o) {
   });
   if (o.common.json) {
     std::cout << nlohmann::json{{"host", o.host}, {"port", port}, {"model", model.name()}, {"state_dir", jo.directory},
-                                {"users", stats.users}, {"recovery_seconds", recovery}}
+                                {"users", stats.users}, {"recovery_seconds", recovery},
+                                {"blas", blas_info().name}, {"serialized_model_calls", model.serialized_model_calls()}}
                      .dump()
               << std::endl;
   }
   if (!o.common.quiet)
     std::cerr << fmt::format("tpp serve: {} on http://{}:{} ({} workers); state {}: {} users recovered in {:.2f} s\n",
                              model.name(), o.host, port, workers, jo.directory, stats.users, recovery);
+  if (!o.common.quiet && model.serialized_model_calls())
+    std::cerr << fmt::format("tpp serve: model calls run one at a time: the BLAS ({}) is not safe to call from several "
+                             "threads at once; install libopenblas0-pthread (docs/serving.md)\n",
+                             blas_info().name);
   server.run();
   // Whatever stopped the listener, the watcher must return before it is joined.
   pthread_kill(watcher.native_handle(), SIGTERM);

@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "tpp/core/blas.h"
 #include "tpp/core/error.h"
 
 namespace tpp {
@@ -9,6 +10,7 @@ namespace tpp {
 void Context::apply() const {
   int n = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
   if (n > 0) torch::set_num_threads(n);
+  run_blas_on_calling_thread();
   torch::manual_seed(seed);
 }
 

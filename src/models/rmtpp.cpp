@@ -1,20 +1,11 @@
 #include "tpp/models/rmtpp.h"
 #include "tpp/models/rnn_encoder_state.h"
 
+#include "tpp/models/gompertz_law.h"
 #include "tpp/models/model_config.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {
-
-namespace {
-// (e^x − 1)/x, with its series near 0 so neither value nor gradient divides by ~0.
-torch::Tensor expm1_ratio(const torch::Tensor& x) {
-  auto small = x.abs() < 1e-3;
-  auto safe = torch::where(small, torch::ones_like(x), x);
-  auto series = 1 + x * (0.5 + x * (1.0 / 6 + x / 24));
-  return torch::where(small, series, torch::expm1(safe) / safe);
-}
-}  // namespace
 
 const ConfigFields<RmtppConfig>& RmtppConfig::fields() {
   static const auto fields =
@@ -94,10 +85,17 @@ LikelihoodTerms RmtppImpl::likelihood_terms(const History& h, const IntegralOpti
   const int64_t L = batch.max_length();
   const auto& base = h.parts.at("log_base");
   auto span = batch.span;
-  auto compensator = torch::exp(base) * span * expm1_ratio(w_ * span);  // [B, L+1]
+  auto compensator = torch::exp(base) * span * timing::expm1_ratio(w_ * span);  // [B, L+1]
   auto mark = at_action_types(batch, h.parts.at("log_mark").narrow(1, 0, L));
   auto at_event = mark + base.narrow(1, 0, L) + w_ * batch.dtime;
   return {torch::where(batch.action_mask, at_event, torch::zeros({}, at_event.options())), compensator};
+}
+
+std::optional<NextEventLaw> RmtppImpl::next_event_law(const History& history) {
+  NextEventLaw law;
+  law.gap = std::make_unique<GompertzLaw>(history.parts.at("log_base"), w_);
+  law.mark_probability = torch::exp(history.parts.at("log_mark"));
+  return law;
 }
 
 TPP_REGISTER_MODEL(rmtpp, RmtppConfig, RmtppImpl)

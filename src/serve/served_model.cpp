@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "tpp/core/blas.h"
 #include "tpp/core/error.h"
 #include "tpp/infer/state_prediction.h"
 
@@ -33,10 +34,11 @@ ServedModel::ServedModel(SavedModel saved, Context context, PredictOptions predi
   check_predict_options(predict_);
   saved_.model->eval();
   name_ = saved_.model->name();
+  serialized_ = !blas_info().thread_safe;
 }
 
 std::unique_ptr<UserState> ServedModel::build_state(const StoredUser& user) const {
-  std::lock_guard<std::mutex> one_call_at_a_time(model_mutex_);
+  const auto one_call_at_a_time = model_call();
   torch::NoGradGuard no_grad;
   Sequence header;
   header.user = user.user;
@@ -48,8 +50,12 @@ std::unique_ptr<UserState> ServedModel::build_state(const StoredUser& user) cons
   return state;
 }
 
+std::unique_lock<std::mutex> ServedModel::model_call() const {
+  return serialized_ ? std::unique_lock<std::mutex>(model_mutex_) : std::unique_lock<std::mutex>();
+}
+
 void ServedModel::observe(UserState& state, const Event& event) const {
-  std::lock_guard<std::mutex> one_call_at_a_time(model_mutex_);
+  const auto one_call_at_a_time = model_call();
   torch::NoGradGuard no_grad;
   step(state, event);
 }
@@ -85,7 +91,7 @@ ServedPrediction ServedModel::predict(UserState& state, double as_of, int top_k)
   options.top_k = top_k;
   StatePrediction p;
   {
-    std::lock_guard<std::mutex> one_call_at_a_time(model_mutex_);
+    const auto one_call_at_a_time = model_call();
     p = predict_from_state(*saved_.model, state, options, quiet);
   }
   ServedPrediction out;
@@ -110,7 +116,7 @@ std::vector<std::vector<double>> ServedModel::intensity(UserState& state, const 
   for (std::size_t s = 0; s < times.size(); ++s) model_times[s] = saved_.time_scale.to_model(times[s]);
   torch::Tensor lambda;
   {
-    std::lock_guard<std::mutex> one_call_at_a_time(model_mutex_);
+    const auto one_call_at_a_time = model_call();
     lambda = state.intensity_at(*saved_.model, model_times);  // [S, K] per model unit
   }
   return per_file_unit(lambda);
@@ -137,7 +143,7 @@ std::vector<std::vector<double>> ServedModel::intensity_over_history(const Store
   seq.t_end = std::max(seq.events.empty() ? seq.t_start : seq.events.back().time, times.back());
   one.sequences.push_back(std::move(seq));
   const Batch batch = make_batch(one, context_);
-  std::lock_guard<std::mutex> one_call_at_a_time(model_mutex_);
+  const auto one_call_at_a_time = model_call();
   History history = saved_.model->encode(batch);
   // Each time's interval: the number of events at or before it (the value just after an event,
   // as a state that has observed it gives), and its elapsed time (model units) from that

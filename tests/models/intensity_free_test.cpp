@@ -1,4 +1,5 @@
-// The intensity-free models (lognormmix, burr): exact likelihood against numerical integration,
+// The models with a closed-form next-event law (the intensity-free lognormmix and burr, and rmtpp
+// whose gap is Gompertz): exact likelihood against numerical integration,
 // closed-form prediction against the quadrature predictor on the same model, exact sampling by a
 // time-rescaling KS test, parameter recovery on renewal processes with known laws, and located
 // config errors. The checks every neural model shares (gradients, incremental state, save/load)
@@ -196,7 +197,10 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         ModelCase{"lognormmix", {{"model", "lognormmix"}, {"embed_dim", 3}, {"hidden", 4}, {"components", 3}}},
         ModelCase{"burr", {{"model", "burr"}, {"embed_dim", 3}, {"hidden", 4}}},
-        ModelCase{"burr_defective", {{"model", "burr"}, {"embed_dim", 3}, {"hidden", 4}, {"defective", true}}}),
+        ModelCase{"burr_defective", {{"model", "burr"}, {"embed_dim", 3}, {"hidden", 4}, {"defective", true}}},
+        // RMTPP's next gap is Gompertz: a rising hazard, and a decaying one (a defective law).
+        ModelCase{"rmtpp_rising", {{"model", "rmtpp"}, {"embed_dim", 3}, {"hidden", 4}, {"w_init", 0.6}}},
+        ModelCase{"rmtpp_decaying", {{"model", "rmtpp"}, {"embed_dim", 3}, {"hidden", 4}, {"w_init", -0.7}}}),
     [](const ::testing::TestParamInfo<ModelCase>& info) { return info.param.label; });
 
 // A renewal process: 20 users × 100 gaps drawn from `law` (one type), window ending at the last event.

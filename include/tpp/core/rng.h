@@ -1,5 +1,6 @@
 #pragma once
 // Explicitly seeded scalar random numbers for simulators and splits.
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <vector>

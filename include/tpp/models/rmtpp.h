@@ -9,6 +9,8 @@
 // so log λ_k(t_i) = log p_{k_i} + v·h + w·s + b and the compensator of an interval of length Δ is
 //   ∫_0^Δ λ = exp(v·h + b) · Δ · (e^{wΔ} − 1)/(wΔ),
 // whose last factor is evaluated by its Taylor series near wΔ = 0 (stable as w → 0).
+// The gap to the next event is therefore Gompertz distributed (defective when w < 0: the
+// intensity may fade before any event), which gives the prediction its closed forms.
 #include <string>
 
 #include "tpp/core/config_fields.h"
@@ -43,6 +45,9 @@ class RmtppImpl : public Model {
   torch::Tensor intensity(const History& history, const torch::Tensor& elapsed) override;
   torch::Tensor intensity_upper_bound(const History& history, const torch::Tensor& window) override;
   LikelihoodTerms likelihood_terms(const History& history, const IntegralOptions& options = {}) override;
+  // The next gap is Gompertz (models/gompertz_law.h) with log rate v·h + b and slope w, and the
+  // mark is independent of it: prediction and sampling by closed forms, no quadrature.
+  std::optional<NextEventLaw> next_event_law(const History& history) override;
 
   torch::Tensor slope() const { return w_; }
 

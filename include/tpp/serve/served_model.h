@@ -54,20 +54,25 @@ class ServedModel {
   // state covers only the open interval): [times][K]. Times must be non-decreasing.
   std::vector<std::vector<double>> intensity_over_history(const StoredUser& user, const std::vector<double>& times) const;
 
+  // Model calls (state steps, predictions, intensities) run one at a time when the BLAS is not
+  // safe to call from several threads at once (Debian's serial OpenBLAS: concurrent matrix
+  // products come out wrong now and then, bench/blas_threads.cpp; core/blas.h); otherwise every
+  // worker runs its own. Parsing, journaling and replies run on every worker in either case.
+  bool serialized_model_calls() const { return serialized_; }
+
  private:
   // One stored event (file units) into a state, without the lock: observe() and build_state() hold it.
   void step(UserState& state, const Event& event) const;
   // λ_k [S, K] per model unit (double, CPU) as rates per file unit.
   std::vector<std::vector<double>> per_file_unit(const torch::Tensor& lambda) const;
+  // Holds the model lock when calls must be serialised, else nothing.
+  std::unique_lock<std::mutex> model_call() const;
 
   SavedModel saved_;
   Context context_;
   PredictOptions predict_;
   std::string name_;
-  // Model calls (state steps, predictions, intensities) run one at a time: with Debian's serial
-  // OpenBLAS as the BLAS, matrix products issued from several threads at once come out wrong now
-  // and then (bench/blas_threads.cpp; with the reference BLAS they do not). Parsing, journaling
-  // and replies still run on every worker.
+  bool serialized_{true};
   mutable std::mutex model_mutex_;
 };
 
