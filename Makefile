@@ -7,7 +7,7 @@ BUILD    ?= build
 JOBS     ?= $(shell nproc)
 CMAKE_ARGS ?=
 TPP      := $(BUILD)/tpp
-DEB_PACKAGES := cmake make ninja-build g++ libtorch-dev libopenblas0-pthread libgtest-dev libcli11-dev nlohmann-json3-dev libfmt-dev libcpp-httplib-dev pkg-config python3 curl
+DEB_PACKAGES := cmake make g++ libtorch-dev libopenblas0-pthread libgtest-dev libcli11-dev nlohmann-json3-dev libfmt-dev libcpp-httplib-dev pkg-config python3 curl
 DEB_PACKAGES += python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest
 
 .PHONY: all deps configure build run test bench experiments gpu clean python
@@ -25,11 +25,8 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-# Ninja where it is installed: it rebuilds only what a change touches, where CMake's Makefiles
-# rebuild every object of a target whose source list changed (its flags file lists the sources
-# for the precompiled headers, and every object depends on that file).
 $(BUILD)/CMakeCache.txt: | deps
-	cmake -S . -B $(BUILD) $$(command -v ninja >/dev/null && echo -G Ninja) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
 
 configure: deps $(BUILD)/CMakeCache.txt
 
