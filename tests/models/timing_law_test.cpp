@@ -29,6 +29,8 @@ struct LawCase {
   // The law of τ given τ < ∞ as a proper law, where the law is defective: S − S(∞) is then
   // integrated as (1 − S(∞)) S_event, without the cancellation of S − S(∞) in the tail.
   std::function<std::unique_ptr<TimingLaw>()> event_part{};
+  // gtest prints a parameter with its test's name; without this it dumps the struct's bytes.
+  friend void PrintTo(const LawCase& c, std::ostream* os) { *os << c.label; }
 };
 
 std::vector<LawCase> cases() {
