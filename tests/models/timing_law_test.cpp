@@ -15,6 +15,7 @@
 #include "tpp/core/rng.h"
 #include "tpp/core/stats.h"
 #include "tpp/models/burr_law.h"
+#include "tpp/models/exponential_law.h"
 #include "tpp/models/lognormal_mixture_law.h"
 
 namespace tpp {
@@ -41,6 +42,7 @@ std::vector<LawCase> cases() {
       {"burr_defective",
        [] { return std::make_unique<BurrLaw>(scalar(1.3), scalar(1.8), scalar(1.4), scalar(std::log(0.3 / 0.7))); },
        0.3, [] { return std::make_unique<BurrLaw>(scalar(1.3), scalar(1.8), scalar(1.4)); }},
+      {"exponential", [] { return std::make_unique<ExponentialLaw>(scalar(0.8)); }, 0.0},
       {"lognormal_mixture",
        [] {
          auto w = torch::log(torch::tensor({{0.2, 0.5, 0.3}}, torch::kFloat64));
