@@ -29,6 +29,9 @@ expect 2 "not expected" inspect "$root/data/mimic2/time-1-train.txt" extra-argum
 expect 2 "required" train --train x.jsonl
 # The data verbs accept --threads like the modelling verbs.
 expect 0 "sequences +585" inspect --threads 1 "$root/data/mimic2/time-1-train.txt"
+# A config sized for other than --num-types names the option.
+expect 2 "array of 3 numbers \\(the number of types came from --num-types 3" simulate --num-types 3 --n-seq 1 \
+  --horizon 1 --config '{"model":"hawkes","mu":[0.2,0.1],"alpha":[[0.3,0.1],[0.1,0.3]],"beta":1.5}'
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 expect 0 "" convert --threads 2 "$root/data/mimic2/time-1-test.txt" "$out/test.jsonl"
