@@ -23,7 +23,7 @@ void add_common_options(CLI::App& cmd, CommonOptions& o) {
   cmd.add_option("--device", o.device, "cpu or cuda[:N]")->capture_default_str();
   cmd.add_option("--dtype", o.dtype, "float32 or float64")->capture_default_str();
   cmd.add_option("--seed", o.seed, "random seed")->capture_default_str();
-  cmd.add_option("--threads", o.threads, "CPU threads (0: all cores)")->capture_default_str();
+  cmd.add_option("--threads", o.threads, "CPU threads (0: the cores not already busy)")->capture_default_str();
   cmd.add_flag("--json", o.json, "machine-readable JSON on stdout");
   cmd.add_flag("-q,--quiet", o.quiet, "no progress output");
 }

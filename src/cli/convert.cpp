@@ -44,6 +44,8 @@ void add_convert(CLI::App& app, CommandAction& action) {
   cmd->add_option("input", opts->input, "input file (RMTPP: either file of the pair)")->required();
   cmd->add_option("output", opts->output, "output file (RMTPP: time-*.txt or event-*.txt)")->required();
   add_reader_options(*cmd, opts->reader);
+  cmd->add_option("--threads", opts->threads, "CPU threads (accepted like the modelling verbs'; reading uses one)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--to", opts->to, "output format (default: from the name)");
   cmd->add_option("--users-out", opts->users_out, "also write a users file");
   cmd->add_option("--schema-out", opts->schema_out, "also write the schema JSON");

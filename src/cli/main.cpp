@@ -1,5 +1,6 @@
 // tpp: marked temporal point processes. Parses, dispatches, reports errors.
 #include <iostream>
+#include <string>
 
 #include "tpp/cli/command.h"
 #include "tpp/core/allocator.h"
@@ -20,14 +21,25 @@ int main(int argc, char** argv) {
   tpp::add_train(app, action);
   tpp::add_generate(app, action);
   tpp::add_serve(app, action);
+  // A first argument that is neither an option nor a verb is a mistyped verb: name the verbs.
+  std::string verbs;
+  bool known = argc < 2 || argv[1][0] == '-';
+  for (const CLI::App* verb : app.get_subcommands([](CLI::App*) { return true; })) {
+    verbs += (verbs.empty() ? "" : ", ") + verb->get_name();
+    known = known || verb->get_name() == argv[1];
+  }
+  if (!known) {
+    std::cerr << "tpp: error: unknown command '" << argv[1] << "'; commands: " << verbs << "\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // Help and --version exit 0; a command line CLI11 rejects is bad input like any other (exit 2).
+    return app.exit(e) == 0 ? 0 : 2;
   }
   if (!action) {
-    std::cerr << app.help() << "tpp: error: a verb is required (convert, inspect, simulate, evaluate, predict, "
-                               "train, generate, serve)\n";
+    std::cerr << app.help() << "tpp: error: a command is required: " << verbs << "\n";
     return 2;
   }
   try {

@@ -9,6 +9,7 @@
 
 #include "tpp/core/error.h"
 #include "tpp/data/prepare.h"
+#include "tpp/infer/next_event.h"
 #include "tpp/infer/plot.h"
 #include "tpp/infer/predictor.h"
 
@@ -18,6 +19,14 @@ void predict_command(const SavedModel& saved, const Dataset& raw, const PredictC
   if (o.top_k < 1) throw Error("predict: --top-k must be at least 1");
   const Predictor predictor(saved, o.common.context());
   const std::string where = o.data.empty() ? "data" : o.data;
+  if (!o.user.empty()) {
+    PredictOptions po;
+    po.top_k = o.top_k;
+    po.relative_tolerance = o.tolerance;
+    const NextEvent next = predict_user_next_event(predictor, raw, o.user, po, where);
+    out << (o.common.json ? next.to_json().dump() + "\n" : next.describe());
+    return;
+  }
   if (!o.plot.empty()) {
     if (o.plot_sequence >= raw.sequences.size())
       throw Error(fmt::format("predict: --plot-sequence {} is out of range ({} sequences)", o.plot_sequence,
@@ -44,11 +53,50 @@ void predict_command(const SavedModel& saved, const Dataset& raw, const PredictC
   predictor.predict(raw, po, [&out](const EventPrediction& row) { out << row.to_json().dump() << '\n'; }, where);
 }
 
+namespace {
+
+// What a run that wrote a file says on the terminal: the file and its row count (--json: as JSON on
+// stdout), so `predict -o` is never silent.
+void report_output(const PredictCommandOptions& o) {
+  if (o.common.quiet && !o.common.json) return;
+  std::size_t rows = 0;
+  if (o.plot.empty()) {
+    std::ifstream in(o.output);
+    std::string line;
+    while (std::getline(in, line)) ++rows;
+  }
+  const char* what = !o.plot.empty() ? "plot" : !o.user.empty() ? "next-event" : o.curve ? "curve" : "prediction";
+  if (o.common.json)
+    std::cout << nlohmann::json{{"output", o.plot.empty() ? o.output : o.plot}, {"content", what}, {"rows", rows}}.dump()
+              << std::endl;
+  else if (o.plot.empty())
+    std::cerr << fmt::format("wrote {} {} rows to {}\n", rows, what, o.output);
+  else
+    std::cerr << fmt::format("wrote the intensity plot to {}\n", o.plot);
+}
+
+}  // namespace
+
 int run_predict(const PredictCommandOptions& o) {
   Context ctx = o.common.context();
   ctx.apply();
   auto saved = load_model(o.model, ctx);
   Dataset data = read_data_file(o.data);
+  if (o.plot.empty() && o.user.empty() && !o.curve && !o.common.quiet && !o.common.json) {
+    // As in train and evaluate: such actions get no row, and the terminal says why.
+    std::size_t at_start = 0;
+    for (const auto& seq : data.sequences)
+      for (const auto& e : seq.events) at_start += !e.is_stimulus && e.time == seq.t_start;
+    if (at_start > 0)
+      std::cerr << fmt::format("{} actions at a sequence's window start only condition the history and get no row "
+                               "(no interval precedes them; files without a window start at their first event)\n",
+                               at_start);
+  }
+  if (!o.plot.empty()) {  // the SVG is the output; nothing else is written
+    predict_command(saved, data, o, std::cout);
+    report_output(o);
+    return 0;
+  }
   if (o.output.empty() || o.output == "-") {
     predict_command(saved, data, o, std::cout);
     return 0;
@@ -63,6 +111,7 @@ int run_predict(const PredictCommandOptions& o) {
   std::error_code ec;
   std::filesystem::rename(tmp, o.output, ec);
   if (ec) throw Error(o.output + ": cannot write: " + ec.message());
+  report_output(o);
   return 0;
 }
 
@@ -83,6 +132,8 @@ void add_predict(CLI::App& app, CommandAction& action) {
   cmd->add_option("--curve-points", o->curve_points, "grid points per curve")->capture_default_str()->check(CLI::Range(2, 1000000));
   cmd->add_option("--plot", o->plot, "write an SVG of the per-type intensity of one sequence (stimuli marked) instead");
   cmd->add_option("--plot-sequence", o->plot_sequence, "index of the sequence --plot draws")->capture_default_str();
+  cmd->add_option("--user", o->user,
+                  "print this user's next event after the data, in words (with --json: one JSON object)");
   cmd->callback([o, &action] { action = [o] { return run_predict(*o); }; });
 }
 

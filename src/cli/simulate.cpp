@@ -1,5 +1,7 @@
 #include "tpp/cli/simulate.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -18,10 +20,20 @@ int run_simulate(const SimulateCommandOptions& o) {
   if (!(o.horizon > 0) || !std::isfinite(o.horizon)) throw Error("simulate: --horizon must be positive and finite");
   Context ctx = o.common.context();
   ctx.apply();
-  const SavedModel model = !o.model_file.empty() ? load_model(o.model_file, ctx)
-                           : model_for_simulation(o.config.empty() ? nlohmann::json{{"model", o.model}}
-                                                                    : read_json_argument(o.config, "model config"),
-                                                  o.num_types, ctx);
+  auto configured = [&] {
+    try {
+      return model_for_simulation(o.config.empty() ? nlohmann::json{{"model", o.model}}
+                                                    : read_json_argument(o.config, "model config"),
+                                  o.num_types, ctx);
+    } catch (const Error& e) {
+      // A config sized for another number of types than --num-types names the option that set it.
+      if (o.num_types <= 0) throw;
+      throw Error(fmt::format("{} (the number of types came from --num-types {}; without it, it follows from the "
+                              "config's arrays)",
+                              e.what(), o.num_types));
+    }
+  };
+  const SavedModel model = !o.model_file.empty() ? load_model(o.model_file, ctx) : configured();
   const Dataset data =
       simulate_in_file_units(model, o.num_sequences, o.horizon, o.common.seed, !o.generic_sampler, ctx);
   const bool to_stdout = o.output.empty() || o.output == "-";

@@ -8,6 +8,7 @@
 #include "tpp/core/error.h"
 #include "tpp/data/prepare.h"
 #include "tpp/train/fit.h"
+#include "tpp/train/parameter_estimates.h"
 
 namespace tpp {
 
@@ -42,6 +43,18 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
 
   const TrainResult& result = fitted.training;
   const double best = result.best_dev_ll_per_event;
+  // A maximum-likelihood fit of a classical model reports its parameters with standard errors; a
+  // fit whose information is singular (a type never seen, a parameter at its bound) reports why not.
+  nlohmann::json parameters;
+  std::string parameters_note;
+  if (config.train.optimizer == "lbfgs") {
+    try {
+      const auto estimates = parameter_estimates(*fitted.model.model, data.train, fit.context);
+      if (!estimates.empty()) parameters = to_json(estimates);
+    } catch (const Error& e) {
+      parameters_note = e.what();
+    }
+  }
   if (options.common.json) {
     out << nlohmann::json{{"output", options.output},
                           {"epochs", result.history.size()},
@@ -49,12 +62,21 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
                           {"best_dev_ll_per_event", std::isfinite(best) ? nlohmann::json(best) : nlohmann::json(nullptr)},
                           {"stopped_early", result.stopped_early},
                           {"config", fitted.model.config},
-                          {"time_scale", to_json(fitted.model.time_scale)}}
+                          {"time_scale", to_json(fitted.model.time_scale)},
+                          {"parameters", parameters}}
                .dump()
         << std::endl;
   } else if (!options.common.quiet) {
     err << fmt::format("saved {} ({} epochs, best epoch {}{})\n", options.output, result.history.size(), result.best_epoch,
                        std::isfinite(best) ? fmt::format(", dev LL/event {:.4f}", best) : std::string());
+    if (!parameters.is_null()) {
+      err << fmt::format("  {:<24} {:>12} {:>12}   (model time units)\n", "parameter", "estimate", "std. error");
+      for (const auto& p : parameters)
+        err << fmt::format("  {:<24} {:>12.6g} {:>12.6g}\n", p["name"].get<std::string>(), p["value"].get<double>(),
+                           p["standard_error"].get<double>());
+    } else if (!parameters_note.empty()) {
+      err << "  no standard errors: " << parameters_note << "\n";
+    }
   }
   return 0;
 }

@@ -1,5 +1,8 @@
 #include "tpp/core/context.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <thread>
 
 #include "tpp/core/blas.h"
@@ -7,9 +10,23 @@
 
 namespace tpp {
 
+namespace {
+
+// --threads 0: the cores no other process keeps busy. LibTorch's OpenMP threads meet at the end of
+// every parallel region, so one thread that shares its core with another process holds all the
+// others back: on 2 cores with one busy, 2 threads ran 2.5x slower than 1 (docs/performance.md).
+// The 1-minute load average, rounded, counts the busy cores (this process has barely started).
+int free_cores() {
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  double load = 0;
+  if (getloadavg(&load, 1) != 1) return cores;
+  return std::clamp(cores - static_cast<int>(std::lround(load)), 1, cores);
+}
+
+}  // namespace
+
 void Context::apply() const {
-  int n = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
-  if (n > 0) torch::set_num_threads(n);
+  torch::set_num_threads(threads > 0 ? threads : free_cores());
   run_blas_on_calling_thread();
   torch::manual_seed(seed);
 }

@@ -1,6 +1,7 @@
 list(APPEND TPP_SOURCES
   src/infer/predict.cpp
   src/infer/state_prediction.cpp
+  src/infer/next_event.cpp
   src/infer/sampling.cpp
   src/infer/plot.cpp
   src/infer/predictor.cpp

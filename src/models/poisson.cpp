@@ -3,6 +3,7 @@
 #include "classical_common.h"
 #include "tpp/core/error.h"
 #include "tpp/core/numerics.h"
+#include "tpp/models/exponential_law.h"
 #include "tpp/models/model_config.h"
 #include "tpp/models/registry.h"
 
@@ -70,6 +71,18 @@ class PoissonState : public UserState {
 
 std::unique_ptr<UserState> PoissonImpl::make_state(const Schema& schema, const Sequence& user, const Context& ctx) {
   return std::make_unique<PoissonState>(schema, user, ctx);
+}
+
+std::optional<NextEventLaw> PoissonImpl::next_event_law(const History& history) {
+  const auto options = history.start.options();
+  const auto rates = rate().to(options);
+  const auto total = rates.sum();
+  NextEventLaw law;
+  law.gap = std::make_unique<ExponentialLaw>(total.expand(history.start.sizes()));  // [B, L+1]
+  auto shape = history.start.sizes().vec();
+  shape.push_back(config_.num_types);
+  law.mark_probability = (rates / total).expand(shape);  // [B, L+1, K]
+  return law;
 }
 
 torch::Tensor PoissonImpl::intensity(const History&, const torch::Tensor& elapsed) {

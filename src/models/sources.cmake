@@ -8,6 +8,7 @@ list(APPEND TPP_SOURCES
   src/models/rmtpp.cpp
   src/models/rnn_encoder.cpp
   src/models/timing_law.cpp
+  src/models/exponential_law.cpp
   src/models/burr_law.cpp
   src/models/gompertz_law.cpp
   src/models/lognormal_mixture_law.cpp

@@ -1,6 +1,7 @@
 list(APPEND TPP_SOURCES
   src/train/flat_parameters.cpp
   src/train/mle.cpp
+  src/train/parameter_estimates.cpp
   src/train/objective.cpp
   src/train/metrics.cpp
   src/train/trainer.cpp

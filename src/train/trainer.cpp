@@ -9,6 +9,7 @@
 
 #include "tpp/core/error.h"
 #include "tpp/core/progress.h"
+#include "tpp/train/epoch_progress.h"
 #include "tpp/data/batch.h"
 #include "tpp/train/flat_parameters.h"
 #include "tpp/train/mle.h"
@@ -398,13 +399,18 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
     // events_sum counts every user action encoded, those at a window start included: throughput is
     // work done, not the loss's denominator (actions_sum).
     double loss_sum = 0.0, actions_sum = 0.0, events_sum = 0.0;
-    for (const auto& indices : bucketed_batch_indices(lengths, config_.batch_size, config_.bucket_window, seed)) {
+    const auto batches = bucketed_batch_indices(lengths, config_.batch_size, config_.bucket_window, seed);
+    EpochProgress within(ctx_.progress ? options_.progress : nullptr, epoch, config_.epochs, batches.size());
+    for (const auto& indices : batches) {
       Batch batch = make_batch(train, indices, ctx_);
       if (!state.iptw_weights.empty()) batch.weight = batch_weights(batch, state.iptw_weights);
       // Normalised by the unweighted count (not Σ w): the mean-1 IPTW weights then weigh events
       // across batches as eq. (8) does, instead of each batch being rescaled to its own mean.
       const double actions = batch.action_mask.sum().item<double>();
-      if (actions == 0) continue;  // nothing to normalise by; the next batch carries the signal
+      if (actions == 0) {  // nothing to normalise by; the next batch carries the signal
+        within.update(0);
+        continue;
+      }
       auto loss = training_objective(*model_, batch, integral, weights).loss / actions;
       parameters.zero_grad();
       loss.backward();
@@ -416,8 +422,11 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
                                 epoch, value));
       loss_sum += value * actions;
       actions_sum += actions;
-      events_sum += (batch.mask & ~batch.is_stimulus).sum().item<double>();
+      const double encoded = (batch.mask & ~batch.is_stimulus).sum().item<double>();
+      events_sum += encoded;
+      within.update(encoded);
     }
+    within.finish();
     EpochRecord record;
     record.epoch = epoch;
     record.loss = actions_sum > 0 ? loss_sum / actions_sum : std::numeric_limits<double>::quiet_NaN();

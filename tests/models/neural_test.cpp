@@ -45,6 +45,8 @@ Dataset only(const Dataset& d, std::vector<Sequence> seqs) {
 struct NeuralCase {
   std::string label;
   nlohmann::json config;
+  // gtest prints a parameter with its test's name; without this it dumps the struct's bytes.
+  friend void PrintTo(const NeuralCase& c, std::ostream* os) { *os << c.label; }
 };
 
 class NeuralModelTest : public ::testing::TestWithParam<NeuralCase> {

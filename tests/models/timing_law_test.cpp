@@ -16,6 +16,7 @@
 #include "tpp/core/rng.h"
 #include "tpp/core/stats.h"
 #include "tpp/models/burr_law.h"
+#include "tpp/models/exponential_law.h"
 #include "tpp/models/gompertz_law.h"
 #include "tpp/models/lognormal_mixture_law.h"
 
@@ -36,6 +37,8 @@ struct LawCase {
   // log S_event(τ) of the law of τ given τ < ∞, where the law is defective: S − S(∞) is then
   // integrated as (1 − S(∞)) S_event, without the cancellation of S − S(∞) in the tail.
   std::function<double(double)> event_log_survival{};
+  // gtest prints a parameter with its test's name; without this it dumps the struct's bytes.
+  friend void PrintTo(const LawCase& c, std::ostream* os) { *os << c.label; }
 };
 
 std::vector<LawCase> cases() {
@@ -46,6 +49,7 @@ std::vector<LawCase> cases() {
       {"burr_defective",
        [] { return std::make_unique<BurrLaw>(scalar(1.3), scalar(1.8), scalar(1.4), scalar(std::log(0.3 / 0.7))); },
        0.3, [](double tau) { return log_s(BurrLaw(scalar(1.3), scalar(1.8), scalar(1.4)), tau); }},
+      {"exponential", [] { return std::make_unique<ExponentialLaw>(scalar(0.8)); }, 0.0},
       {"lognormal_mixture",
        [] {
          auto w = torch::log(torch::tensor({{0.2, 0.5, 0.3}}, torch::kFloat64));

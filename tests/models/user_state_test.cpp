@@ -15,6 +15,8 @@ namespace {
 struct StateCase {
   std::string label;
   nlohmann::json config;
+  // gtest prints a parameter with its test's name; without this it dumps the struct's bytes.
+  friend void PrintTo(const StateCase& c, std::ostream* os) { *os << c.label; }
 };
 
 // Two action types and one stimulus type; the sequence starts at a non-zero time, has a tie and a

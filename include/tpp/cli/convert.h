@@ -10,6 +10,7 @@ struct ConvertOptions {
   std::string input;
   std::string output;
   ReaderOptions reader;    // how the input is read
+  int threads{0};          // accepted like the modelling verbs' --threads; reading runs on one thread
   std::string to;          // output format ("" = from the name)
   std::string users_out;   // also write a users file (event-log outputs keep windows, categories, features)
   std::string schema_out;  // also write the schema JSON

@@ -9,6 +9,7 @@ namespace tpp {
 struct InspectOptions {
   std::string data;
   ReaderOptions reader;
+  int threads{0};  // accepted like the modelling verbs' --threads; reading runs on one thread
   bool json{false};    // JSON (summarize() plus "dropped") instead of the table
 };
 

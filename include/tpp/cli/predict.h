@@ -1,6 +1,7 @@
 #pragma once
 // tpp predict: per-event next-event predictions (or intensity curves) of a saved model on a data
-// file, as JSON lines in file time units and type names; or an SVG of one sequence's intensity.
+// file, as JSON lines in file time units and type names; or an SVG of one sequence's intensity; or
+// one user's next event after its data, in words (--user).
 #include <cstddef>
 #include <iosfwd>
 #include <string>
@@ -23,6 +24,7 @@ struct PredictCommandOptions {
   int curve_points{200};
   std::string plot;               // SVG path: draw one sequence's intensity instead of predictions
   std::size_t plot_sequence{0};   // its index in the data file
+  std::string user;               // print this user's next event after its data instead (plain text or --json)
 };
 
 int run_predict(const PredictCommandOptions& options);

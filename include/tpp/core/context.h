@@ -11,7 +11,7 @@ struct Context {
   torch::Device device{torch::kCPU};
   torch::Dtype dtype{torch::kFloat64};
   std::uint64_t seed{0};
-  int threads{0};          // 0: all cores
+  int threads{0};          // 0: the cores not already busy (apply())
   bool progress{false};    // progress lines on stderr (CLI turns this on for a TTY)
 
   torch::TensorOptions options() const { return torch::TensorOptions().dtype(dtype).device(device); }

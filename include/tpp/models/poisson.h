@@ -26,6 +26,9 @@ class PoissonImpl : public Model {
   LikelihoodTerms likelihood_terms(const History& history, const IntegralOptions& options = {}) override;
 
   torch::Tensor rate() const;  // [K], positive
+  // The next gap is exponential with the total rate and the type is k with probability
+  // rate_k / total, whatever the history: prediction by closed forms, no quadrature over K types.
+  std::optional<NextEventLaw> next_event_law(const History& history) override;
 
  protected:
   std::unique_ptr<UserState> make_state(const Schema& schema, const Sequence& user, const Context& ctx) override;
