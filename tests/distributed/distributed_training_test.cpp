@@ -1,0 +1,141 @@
+// Data-parallel training end to end through the CLI: `tpp launch -n 2 -- tpp train ...` on
+// loopback against one `tpp train` on the same global batches, and a run resumed under two
+// processes against an uninterrupted one. The ranks are real processes (the tpp binary beside
+// this test binary); every command runs under timeout(1), so a hang fails instead of blocking.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "../test_support.h"
+#include "tpp/distributed/process_group.h"
+#include "tpp/models/registry.h"
+
+namespace tpp {
+namespace {
+
+std::string tpp_binary() {
+  return (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "tpp").string();
+}
+
+std::string mimic(const std::string& name) { return std::string(TPP_SOURCE_DIR) + "/data/mimic2/" + name; }
+
+// Runs `command` under a 120 s timeout with stdout to `out`; returns the exit status.
+int run(const std::string& command, const std::string& out) {
+  const std::string line = "timeout -k 5 120 " + command + " > '" + out + "' 2> '" + out + ".err'";
+  const int status = std::system(line.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// `tpp train` on MIMIC-II (585 training sequences) with the given config and extra arguments.
+std::string train_command(const nlohmann::json& config, const std::string& output, const std::string& extra = "") {
+  return tpp_binary() + " train --config '" + config.dump() + "' --schema " + mimic("schema.json") + " --train " +
+         mimic("time-1-train.txt") + " --dev " + mimic("time-1-test.txt") + " -o '" + output +
+         "' --threads 1 --json " + extra;
+}
+
+std::string launch(int n) { return tpp_binary() + " launch -n " + std::to_string(n) + " -- "; }
+
+// The largest |a − b| / (1 + |b|) over the models' parameters, which must correspond by name.
+double parameter_difference(const std::string& a_path, const std::string& b_path) {
+  const SavedModel a = load_model(a_path, Context{});
+  const SavedModel b = load_model(b_path, Context{});
+  const auto pa = a.model->named_parameters();
+  const auto pb = b.model->named_parameters();
+  EXPECT_EQ(pa.size(), pb.size());
+  double worst = 0;
+  for (const auto& item : pa) {
+    const torch::Tensor& x = item.value();
+    const torch::Tensor& y = pb[item.key()];
+    worst = std::max(worst, ((x - y).abs() / (1 + y.abs())).max().item<double>());
+  }
+  return worst;
+}
+
+// The summary line (the last JSON object on stdout).
+nlohmann::json summary(const std::string& out) {
+  std::istringstream lines(read_text(out));
+  std::string line, last;
+  while (std::getline(lines, line))
+    if (!line.empty()) last = line;
+  return nlohmann::json::parse(last);
+}
+
+nlohmann::json config(const std::string& model, int epochs) {
+  nlohmann::json c = {{"model", model}, {"train", {{"epochs", epochs}, {"batch_size", 64}, {"lr", 0.01}, {"seed", 5}}}};
+  if (model == "rmtpp") c.update({{"hidden", 8}, {"embed_dim", 4}});
+  // THP: attention over padded batches (each rank pads only its shard), no dropout so that the
+  // masks do not depend on the rank.
+  if (model == "thp") c.update({{"d_model", 8}, {"d_ff", 16}, {"heads", 2}, {"layers", 1}, {"dropout", 0.0}});
+  return c;
+}
+
+class TwoProcesses : public ::testing::TestWithParam<std::string> {};
+
+// Float64 sums over the same terms in another order differ by a few ulps (~1e-16 relative) per
+// step; Adam's normalised step passes such a difference on without growing it much over the 20
+// steps here, so 1e-10 is far above reduction noise and far below any real difference (a batch
+// seen twice or missed moves parameters by ~lr = 1e-2).
+TEST_P(TwoProcesses, GiveTheParametersOfOneProcessOnTheSameGlobalBatches) {
+  if (!distributed_available()) GTEST_SKIP() << "built without c10d";
+  testing::TempDir dir;
+  const auto cfg = config(GetParam(), 2);
+  ASSERT_EQ(run(train_command(cfg, dir.file("one.tpp")), dir.file("one.out")), 0) << read_text(dir.file("one.out.err"));
+  ASSERT_EQ(run(launch(2) + train_command(cfg, dir.file("two.tpp")), dir.file("two.out")), 0)
+      << read_text(dir.file("two.out.err"));
+  EXPECT_LT(parameter_difference(dir.file("two.tpp"), dir.file("one.tpp")), 1e-10);
+  // The dev likelihood is all-reduced: the same number as one process computes.
+  const double one = summary(dir.file("one.out")).at("best_dev_ll_per_event");
+  const double two = summary(dir.file("two.out")).at("best_dev_ll_per_event");
+  EXPECT_NEAR(two, one, 1e-10 * std::abs(one));
+  // Only rank 0 reports: one summary and one record per epoch.
+  EXPECT_EQ(summary(dir.file("two.out")).at("epochs"), 2);
+  std::istringstream lines(read_text(dir.file("two.out")));
+  int records = 0;
+  for (std::string line; std::getline(lines, line);) records += line.find("\"dev_ll_per_event\"") != std::string::npos;
+  EXPECT_EQ(records, 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, TwoProcesses, ::testing::Values("rmtpp", "thp"));
+
+TEST(DistributedTraining, ResumesUnderTwoProcessesAsIfNeverStopped) {
+  if (!distributed_available()) GTEST_SKIP() << "built without c10d";
+  testing::TempDir dir;
+  ASSERT_EQ(run(launch(2) + train_command(config("rmtpp", 3), dir.file("whole.tpp")), dir.file("whole.out")), 0)
+      << read_text(dir.file("whole.out.err"));
+  // Two epochs, then the same run continued to three from rank 0's checkpoint.
+  ASSERT_EQ(run(launch(2) + train_command(config("rmtpp", 2), dir.file("part.tpp")), dir.file("a.out")), 0)
+      << read_text(dir.file("a.out.err"));
+  ASSERT_TRUE(std::filesystem::exists(dir.file("part.tpp.ckpt")));
+  ASSERT_EQ(run(launch(2) + train_command(config("rmtpp", 3), dir.file("part.tpp"), "--resume"), dir.file("b.out")), 0)
+      << read_text(dir.file("b.out.err"));
+  EXPECT_EQ(summary(dir.file("b.out")).at("epochs"), 3);  // the history carries the first two epochs
+  // Same ranks, same order of sums: the resumed run is the uninterrupted one exactly.
+  EXPECT_EQ(parameter_difference(dir.file("part.tpp"), dir.file("whole.tpp")), 0.0);
+}
+
+TEST(DistributedTraining, BadRankOrMasterIsAnInputError) {
+  testing::TempDir dir;
+  const auto cfg = config("rmtpp", 1);
+  EXPECT_EQ(run(train_command(cfg, dir.file("m.tpp"), "--world-size 2 --rank 2"), dir.file("r.out")), 2);
+  EXPECT_NE(read_text(dir.file("r.out.err")).find("--rank: must be in [0, 2)"), std::string::npos)
+      << read_text(dir.file("r.out.err"));
+  EXPECT_EQ(run(train_command(cfg, dir.file("m.tpp"), "--world-size 2 --rank 1 --master nohost"), dir.file("m.out")), 2);
+  EXPECT_NE(read_text(dir.file("m.out.err")).find("--master: expected HOST:PORT"), std::string::npos)
+      << read_text(dir.file("m.out.err"));
+}
+
+}  // namespace
+}  // namespace tpp
