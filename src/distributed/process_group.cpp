@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <exception>
+#include <thread>
 
 #include "tpp/core/error.h"
 
@@ -109,6 +111,33 @@ class C10dGroup final : public Collectives {
   GroupOptions options_;
 };
 
+// TCPStore's client waits a second after each refused connection (LibTorch 1.13), and ranks start
+// together while rank 0 hosts only once it has read its data: the other ranks poll the address
+// every 20 ms first, so the rendezvous costs what it must. A bare connection counts for nothing
+// at the store (ranks count themselves through a key). Returns at the deadline regardless; the
+// store then reports the failure itself.
+void wait_until_listening(const MasterAddress& master, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  while (std::chrono::steady_clock::now() < deadline) {
+    addrinfo* found = nullptr;
+    if (getaddrinfo(master.host.c_str(), std::to_string(master.port).c_str(), &hints, &found) == 0) {
+      bool accepted = false;
+      for (addrinfo* a = found; a && !accepted; a = a->ai_next) {
+        const int fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+        if (fd < 0) continue;
+        accepted = connect(fd, a->ai_addr, a->ai_addrlen) == 0;
+        close(fd);
+      }
+      freeaddrinfo(found);
+      if (accepted) return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 c10::intrusive_ptr<c10d_api::Collective> gloo_group(const c10::intrusive_ptr<::c10d::Store>& store,
                                                     const GroupOptions& options, std::chrono::milliseconds timeout) {
   auto gloo = ::c10d::ProcessGroupGloo::Options::create(timeout);
@@ -133,6 +162,7 @@ std::unique_ptr<Collectives> join_process_group(const GroupOptions& options) {
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(options.timeout_seconds * 1000));
   const std::string where = fmt::format("{}:{}", options.master.host, options.master.port);
   c10::intrusive_ptr<::c10d::Store> store;
+  if (options.rank > 0) wait_until_listening(options.master, timeout);
   try {
     store = c10::make_intrusive<::c10d::TCPStore>(
         options.master.host,
