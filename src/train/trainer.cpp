@@ -416,17 +416,27 @@ GroupStep group_step(Model& model, Collectives& group, const Dataset& train, con
   return step;
 }
 
-// Every rank must start an epoch from the same parameters and the same place in the run: rank 0's
-// parameters are broadcast (they agree already when every rank seeded the same initialisation or
-// read the same checkpoint), and a rank that resumed elsewhere than rank 0 is an error.
-void agree_on_start(Collectives& group, FlatParameters& parameters, int epoch, const std::string& checkpoint) {
+// Every rank must start from the same parameters, at the same place in the run, on the same
+// training data: rank 0's parameters are broadcast (they agree already when every rank seeded the
+// same initialisation or read the same checkpoint), and a rank that resumed at another epoch or
+// read other data (whose batch order would differ) is an error.
+void agree_on_start(Collectives& group, FlatParameters& parameters, int epoch, const Dataset& train,
+                    const std::string& checkpoint) {
   torch::NoGradGuard guard;
+  const double events = static_cast<double>(train.num_events());
+  const double local[3] = {static_cast<double>(epoch), static_cast<double>(train.sequences.size()), events};
   std::vector<torch::Tensor> start{parameters.flat().detach(),
-                                   torch::tensor({static_cast<double>(epoch)},
+                                   torch::tensor({local[0], local[1], local[2]},
                                                  torch::TensorOptions(torch::kFloat64).device(parameters.flat().device()))};
   group.broadcast(start, 0);
-  const int root_epoch = static_cast<int>(start[1].item<double>());
-  if (root_epoch != epoch)
+  const auto root = start[1].cpu();
+  const double root_epoch = root[0].item<double>(), root_sequences = root[1].item<double>(),
+               root_events = root[2].item<double>();
+  if (root_sequences != local[1] || root_events != local[2])
+    throw Error(fmt::format("distributed training: rank {} read {} training sequences with {} events, rank 0 {} "
+                            "with {} (every rank must read the same training data)",
+                            group.rank(), local[1], local[2], root_sequences, root_events));
+  if (root_epoch != local[0])
     throw Error(fmt::format("distributed training: rank {} resumes after epoch {} but rank 0 after epoch {} "
                             "(every rank must read the same checkpoint {})",
                             group.rank(), epoch, root_epoch, checkpoint.empty() ? "(none)" : checkpoint));
@@ -459,7 +469,7 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
     state = read_checkpoint(options_.checkpoint, *model_, optimizer, config_, ctx_);
     parameters.rebind(*model_);  // Module::load replaced the parameters' storage
   }
-  if (group) agree_on_start(*group, parameters, state.epoch, options_.checkpoint);
+  if (group) agree_on_start(*group, parameters, state.epoch, train, options_.checkpoint);
 
   const IntegralOptions evaluation = config_.evaluation_integral();
   const LossWeights weights = config_.loss_weights();

@@ -133,6 +133,23 @@ TEST(DistributedTraining, ResumesUnderTwoProcessesAsIfNeverStopped) {
   EXPECT_EQ(parameter_difference(dir.file("part.tpp"), dir.file("whole.tpp")), 0.0);
 }
 
+TEST(DistributedTraining, RanksReadingDifferentDataStopWithAnError) {
+  if (!distributed_available()) GTEST_SKIP() << "built without c10d";
+  testing::TempDir dir;
+  const std::string master = "127.0.0.1:" + std::to_string(free_loopback_port());
+  const std::string flags = " --world-size 2 --master " + master + " --collective-timeout 30 --rank ";
+  std::string rank1 = train_command(config("rmtpp", 1), dir.file("m.tpp"), flags + "1");
+  rank1.replace(rank1.find("time-1-train.txt"), 16, "time-2-train.txt");
+  std::ofstream(dir.file("both.sh")) << train_command(config("rmtpp", 1), dir.file("m.tpp"), flags + "0") << " 2> '"
+                                    << dir.file("r0.err") << "' &\n"
+                                    << rank1 << " 2> '" << dir.file("r1.err") << "'\nwait\n";
+  run("sh '" + dir.file("both.sh") + "'", dir.file("both.out"));
+  const std::string err = read_text(dir.file("r1.err"));
+  EXPECT_NE(err.find("rank 1 read 585 training sequences with"), std::string::npos) << err;
+  EXPECT_NE(err.find("every rank must read the same training data"), std::string::npos) << err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("m.tpp")));  // rank 0 fails too, writing nothing
+}
+
 TEST(DistributedTraining, BadRankOrMasterIsAnInputError) {
   testing::TempDir dir;
   const auto cfg = config("rmtpp", 1);
