@@ -1,6 +1,7 @@
 #include "tpp/cli/launch.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,9 +43,13 @@ pid_t start(const std::vector<std::string>& argv, int rank) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) throw Error(std::string("launch: fork failed: ") + std::strerror(errno));
   if (pid == 0) {
+    // A launcher killed outright (SIGKILL forwards nothing) still takes its ranks with it.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(128 + SIGTERM);
     setenv("TPP_LOCAL_RANK", std::to_string(rank).c_str(), 1);
     execvp(args[0], args.data());
     std::fprintf(stderr, "tpp launch: error: cannot run '%s': %s\n", args[0], std::strerror(errno));

@@ -8,6 +8,7 @@ usage: launch_test.py TPP_BINARY
 2. `tpp launch -n 2`: one child is killed; the launcher must stop the other, name the killed
    rank, and exit non-zero, leaving no child behind.
 3. SIGTERM to the launcher is forwarded: every rank stops, the launcher fails.
+4. SIGKILL to the launcher (nothing to forward): the ranks stop all the same.
 Every wait is bounded (BOUND seconds), so the test stops by itself.
 """
 import json
@@ -117,8 +118,23 @@ def forwarded_signal(tmp):
     print(f"SIGTERM: every rank stopped, exit {code}")
 
 
+def killed_launcher(tmp):
+    launcher = subprocess.Popen([TPP, "launch", "-n", "2", "--"] + train_args(os.path.join(tmp, "orphan.tpp")),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for_first_epoch(launcher)
+    ranks = children(launcher.pid)
+    launcher.kill()
+    launcher.wait()
+    deadline = time.monotonic() + BOUND
+    while any(alive(p) for p in ranks) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    check(not any(alive(p) for p in ranks), "ranks outlived a launcher killed with SIGKILL")
+    print("SIGKILL to the launcher: every rank stopped")
+
+
 with tempfile.TemporaryDirectory() as tmp:
     by_hand(tmp)
     under_launch(tmp)
     forwarded_signal(tmp)
+    killed_launcher(tmp)
 print("ok")
