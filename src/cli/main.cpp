@@ -3,6 +3,7 @@
 #include <string>
 
 #include "tpp/cli/command.h"
+#include "tpp/cli/launch.h"
 #include "tpp/core/allocator.h"
 #include "tpp/core/error.h"
 
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   tpp::add_train(app, action);
   tpp::add_generate(app, action);
   tpp::add_serve(app, action);
+  tpp::add_launch(app, action);
   // A first argument that is neither an option nor a verb is a mistyped verb: name the verbs.
   std::string verbs;
   bool known = argc < 2 || argv[1][0] == '-';

@@ -3,18 +3,46 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
+#include <memory>
 
 #include "tpp/core/error.h"
 #include "tpp/data/prepare.h"
+#include "tpp/distributed/process_group.h"
 #include "tpp/train/fit.h"
 #include "tpp/train/parameter_estimates.h"
 
 namespace tpp {
 
+namespace {
+
+// With several CUDA devices and "--device cuda" (no index), each rank of a machine takes its own:
+// the local rank set by `tpp launch` (TPP_LOCAL_RANK) or Slurm (SLURM_LOCALID), else the rank.
+torch::Device device_of_rank(torch::Device device, int rank) {
+  if (!device.is_cuda() || device.has_index() || torch::cuda::device_count() < 2) return device;
+  int local = rank;
+  for (const char* name : {"TPP_LOCAL_RANK", "SLURM_LOCALID"})
+    if (const char* value = std::getenv(name)) {
+      local = std::atoi(value);
+      break;
+    }
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local % torch::cuda::device_count()));
+}
+
+}  // namespace
+
 int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dataset> dev, std::ostream& out,
                    std::ostream& err) {
   if (options.output.empty()) throw Error("train: -o/--output is required");
+  if (options.world_size < 1) throw Error(fmt::format("--world-size: must be at least 1, got {}", options.world_size));
+  if (options.rank < 0 || options.rank >= options.world_size)
+    throw Error(fmt::format("--rank: must be in [0, {}) for --world-size {}, got {}", options.world_size,
+                            options.world_size, options.rank));
+  // Only rank 0 reports: the other ranks compute the same records.
+  const bool reports = options.rank == 0;
+  const bool json = options.common.json && reports;
+  const bool quiet = options.common.quiet || !reports;
   const FitConfig config =
       FitConfig::from_json(read_json_argument(options.config, "model config"), options.common.seed, options.config);
 
@@ -23,7 +51,7 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
   data_options.text_features = config.text_features;
   data_options.dev_name = options.dev;
   const TrainingData data = prepare_training_data(std::move(train), std::move(dev), data_options);
-  if (!options.common.json && !options.common.quiet) {
+  if (!json && !quiet) {
     std::size_t at_start = 0;
     for (const auto& seq : data.train.sequences)
       for (const auto& e : seq.events) at_start += !e.is_stimulus && e.time == seq.t_start;
@@ -35,10 +63,23 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
 
   FitOptions fit;
   fit.context = options.common.context();
+  fit.context.progress = fit.context.progress && reports;
   fit.output = options.output;
   fit.resume = options.resume;
-  fit.json_log = options.common.json ? &out : nullptr;
+  fit.json_log = json ? &out : nullptr;
   fit.progress = &err;
+  std::unique_ptr<Collectives> group;
+  if (options.world_size > 1) {
+    GroupOptions group_options;
+    group_options.world_size = options.world_size;
+    group_options.rank = options.rank;
+    group_options.master = parse_master_address(options.master);
+    group_options.timeout_seconds = options.collective_timeout;
+    fit.context.device = device_of_rank(fit.context.device, options.rank);
+    group_options.device = fit.context.device;
+    group = join_process_group(group_options);
+    fit.group = group.get();
+  }
   const FitResult fitted = fit_model(config, data, fit);
 
   const TrainResult& result = fitted.training;
@@ -55,7 +96,7 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
       parameters_note = e.what();
     }
   }
-  if (options.common.json) {
+  if (json) {
     out << nlohmann::json{{"output", options.output},
                           {"epochs", result.history.size()},
                           {"best_epoch", result.best_epoch},
@@ -66,7 +107,7 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
                           {"parameters", parameters}}
                .dump()
         << std::endl;
-  } else if (!options.common.quiet) {
+  } else if (!quiet) {
     err << fmt::format("saved {} ({} epochs, best epoch {}{})\n", options.output, result.history.size(), result.best_epoch,
                        std::isfinite(best) ? fmt::format(", dev LL/event {:.4f}", best) : std::string());
     if (!parameters.is_null()) {
@@ -104,6 +145,16 @@ void add_train(CLI::App& app, CommandAction& action) {
   cmd->add_option("--schema", options->schema, "schema JSON fixing type names and ids");
   cmd->add_flag("--resume", options->resume, "continue from <output>.ckpt");
   cmd->add_option("--time-scale", options->time_scale, "auto, none or a factor multiplying times")->capture_default_str();
+  cmd->add_option("--world-size", options->world_size,
+                  "processes training together (data parallel, docs/scaling.md); `tpp launch` sets it")
+      ->capture_default_str();
+  cmd->add_option("--rank", options->rank, "this process's rank in [0, world size); rank 0 writes the files")
+      ->capture_default_str();
+  cmd->add_option("--master", options->master, "HOST:PORT where rank 0 hosts the rendezvous")->capture_default_str();
+  cmd->add_option("--collective-timeout", options->collective_timeout,
+                  "seconds to wait for the other ranks (rendezvous and every exchange) before failing")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   add_common_options(*cmd, options->common);
   cmd->callback([options, &action] { action = [options] { return run_train(*options); }; });
 }

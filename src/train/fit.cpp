@@ -33,11 +33,13 @@ FitResult fit_model(const FitConfig& config, const TrainingData& data, const Fit
   trainer_options.resume = options.resume;
   trainer_options.json_log = options.json_log;
   trainer_options.progress = options.progress;
+  trainer_options.group = options.group;
   Trainer trainer(model, config.train, ctx, trainer_options);
   FitResult result;
   result.training = trainer.fit(data.train, data.dev ? &*data.dev : nullptr);
 
-  if (!options.output.empty()) save_model(options.output, model, data.train.schema, data.train.time_scale);
+  const bool writes_files = !options.group || options.group->rank() == 0;
+  if (!options.output.empty() && writes_files) save_model(options.output, model, data.train.schema, data.train.time_scale);
   result.model = SavedModel{model, data.train.schema, data.train.time_scale, model->config()};
   return result;
 }

@@ -4,6 +4,7 @@ list(APPEND TPP_SOURCES
   src/train/parameter_estimates.cpp
   src/train/objective.cpp
   src/train/metrics.cpp
+  src/train/data_parallel.cpp
   src/train/trainer.cpp
   src/train/fit.cpp
   src/train/iptw.cpp

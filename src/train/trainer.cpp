@@ -9,8 +9,9 @@
 
 #include "tpp/core/error.h"
 #include "tpp/core/progress.h"
-#include "tpp/train/epoch_progress.h"
+#include "tpp/core/rng.h"
 #include "tpp/data/batch.h"
+#include "tpp/train/epoch_progress.h"
 #include "tpp/train/flat_parameters.h"
 #include "tpp/train/mle.h"
 #include "tpp/train/objective.h"
@@ -351,6 +352,97 @@ RunState read_checkpoint(const std::string& path, Model& model, torch::optim::Op
   return state;
 }
 
+// Dev LL/event of a data-parallel group: each rank scores its shard of every evaluation batch and
+// the sums are added over the group, so every rank gets the single-process value (up to the order
+// of the sums) for a world_size-th of the work.
+double group_log_likelihood_per_event(Model& model, const Dataset& data, const IntegralOptions& integral,
+                                      const Context& ctx, Collectives& group, int batch_size = 256) {
+  const bool was_training = model.is_training();
+  model.eval();
+  torch::NoGradGuard guard;
+  double total = 0.0, events = 0.0;
+  for (const auto& batch : length_sorted_batch_indices(data, static_cast<std::size_t>(batch_size) * group.world_size())) {
+    const auto shard = shard_of_batch(batch, group.rank(), group.world_size());
+    if (shard.empty()) continue;
+    Batch b = make_batch(data, shard, ctx);
+    total += model.likelihood_terms(model.encode(b), integral).weighted_sum(b.weight).item<double>();
+    events += weighted_action_count(b).item<double>();
+  }
+  model.train(was_training);
+  std::vector<torch::Tensor> sums{torch::tensor({total, events}, torch::TensorOptions(torch::kFloat64).device(ctx.device))};
+  group.all_reduce_sum(sums);
+  const auto summed = sums[0].cpu();
+  if (summed[1].item<double>() == 0) throw Error("evaluation data has no actions");
+  return summed[0].item<double>() / summed[1].item<double>();
+}
+
+// One data-parallel step up to the optimiser: this rank's shard of the global batch is encoded and
+// its unnormalised objective differentiated, then the gradient (in buckets), the objective and the
+// action and event counts are summed over the group in one round of operations, and the gradient
+// divided by the global action count: the gradient of the whole batch's objective per action, as
+// one process computes it. A rank whose shard is empty or has no actions still takes part.
+struct GroupStep {
+  double objective{0.0};  // Σ over the global batch of the training objective
+  double actions{0.0};    // actions in the global batch (the normaliser)
+  double events{0.0};     // user actions encoded (throughput)
+};
+
+GroupStep group_step(Model& model, Collectives& group, const Dataset& train, const std::vector<std::size_t>& batch,
+                     const std::vector<std::vector<double>>& iptw_weights, const IntegralOptions& integral,
+                     const LossWeights& weights, FlatParameters& parameters, const Context& ctx) {
+  parameters.zero_grad();
+  double local[3] = {0.0, 0.0, 0.0};
+  const auto shard = shard_of_batch(batch, group.rank(), group.world_size());
+  if (!shard.empty()) {
+    Batch b = make_batch(train, shard, ctx);
+    if (!iptw_weights.empty()) b.weight = batch_weights(b, iptw_weights);
+    local[1] = b.action_mask.sum().item<double>();
+    if (local[1] > 0) {
+      auto objective = training_objective(model, b, integral, weights).loss;
+      objective.backward();
+      local[0] = objective.item<double>();
+      local[2] = (b.mask & ~b.is_stimulus).sum().item<double>();
+    }
+  }
+  const torch::Tensor gradient = parameters.flat().grad();
+  std::vector<torch::Tensor> reduced = gradient_buckets(gradient);
+  reduced.push_back(torch::tensor({local[0], local[1], local[2]}, torch::TensorOptions(torch::kFloat64).device(ctx.device)));
+  group.all_reduce_sum(reduced);
+  const auto sums = reduced.back().cpu();
+  GroupStep step{sums[0].item<double>(), sums[1].item<double>(), sums[2].item<double>()};
+  if (step.actions > 0) {
+    torch::NoGradGuard guard;
+    gradient.div_(step.actions);
+  }
+  return step;
+}
+
+// Every rank must start from the same parameters, at the same place in the run, on the same
+// training data: rank 0's parameters are broadcast (they agree already when every rank seeded the
+// same initialisation or read the same checkpoint), and a rank that resumed at another epoch or
+// read other data (whose batch order would differ) is an error.
+void agree_on_start(Collectives& group, FlatParameters& parameters, int epoch, const Dataset& train,
+                    const std::string& checkpoint) {
+  torch::NoGradGuard guard;
+  const double events = static_cast<double>(train.num_events());
+  const double local[3] = {static_cast<double>(epoch), static_cast<double>(train.sequences.size()), events};
+  std::vector<torch::Tensor> start{parameters.flat().detach(),
+                                   torch::tensor({local[0], local[1], local[2]},
+                                                 torch::TensorOptions(torch::kFloat64).device(parameters.flat().device()))};
+  group.broadcast(start, 0);
+  const auto root = start[1].cpu();
+  const double root_epoch = root[0].item<double>(), root_sequences = root[1].item<double>(),
+               root_events = root[2].item<double>();
+  if (root_sequences != local[1] || root_events != local[2])
+    throw Error(fmt::format("distributed training: rank {} read {} training sequences with {} events, rank 0 {} "
+                            "with {} (every rank must read the same training data)",
+                            group.rank(), local[1], local[2], root_sequences, root_events));
+  if (root_epoch != local[0])
+    throw Error(fmt::format("distributed training: rank {} resumes after epoch {} but rank 0 after epoch {} "
+                            "(every rank must read the same checkpoint {})",
+                            group.rank(), epoch, root_epoch, checkpoint.empty() ? "(none)" : checkpoint));
+}
+
 void check_schema(const Model& model, const Dataset& data, const char* what) {
   if (data.schema.num_action_types != model.num_types())
     throw Error(fmt::format("{} data has {} action types, the model {}", what, data.schema.num_action_types, model.num_types()));
@@ -363,7 +455,12 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
   model_->to(ctx_.device, ctx_.dtype);
   check_schema(*model_, train, "training");
   if (dev) check_schema(*model_, *dev, "dev");
-  if (config_.optimizer == "lbfgs") return fit_lbfgs(train, dev);
+  Collectives* group = options_.group;
+  if (config_.optimizer == "lbfgs") {
+    if (group) throw Error("train: \"lbfgs\" is full-batch training in one process; data-parallel training needs \"adam\"");
+    return fit_lbfgs(train, dev);
+  }
+  const bool writes_checkpoint = !options_.checkpoint.empty() && (!group || group->rank() == 0);
 
   FlatParameters parameters(*model_);
   torch::optim::Adam optimizer({parameters.flat()},
@@ -373,6 +470,7 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
     state = read_checkpoint(options_.checkpoint, *model_, optimizer, config_, ctx_);
     parameters.rebind(*model_);  // Module::load replaced the parameters' storage
   }
+  if (group) agree_on_start(*group, parameters, state.epoch, train, options_.checkpoint);
 
   const IntegralOptions evaluation = config_.evaluation_integral();
   const LossWeights weights = config_.loss_weights();
@@ -393,7 +491,8 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
     const int epoch = state.epoch + 1;
     const auto began = std::chrono::steady_clock::now();
     const std::uint64_t seed = epoch_seed(config_.seed, epoch);
-    torch::manual_seed(seed);
+    // Rank 0 draws what one process draws; the other ranks draw their own dropout masks.
+    torch::manual_seed(group && group->rank() > 0 ? stream_seed(seed, static_cast<std::uint64_t>(group->rank())) : seed);
     model_->train();
     const IntegralOptions integral = config_.training_integral(epoch);
     // events_sum counts every user action encoded, those at a window start included: throughput is
@@ -402,6 +501,25 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
     const auto batches = bucketed_batch_indices(lengths, config_.batch_size, config_.bucket_window, seed);
     EpochProgress within(ctx_.progress ? options_.progress : nullptr, epoch, config_.epochs, batches.size());
     for (const auto& indices : batches) {
+      if (group) {
+        const auto step =
+            group_step(*model_, *group, train, indices, state.iptw_weights, integral, weights, parameters, ctx_);
+        if (step.actions == 0) {
+          within.update(0);
+          continue;
+        }
+        if (config_.clip > 0) torch::nn::utils::clip_grad_norm_(parameters.flat(), config_.clip);
+        optimizer.step();
+        const double value = step.objective / step.actions;
+        if (!std::isfinite(value))
+          throw Error(fmt::format("training diverged at epoch {}: the loss is {} (try a smaller \"lr\" or a \"clip\")",
+                                  epoch, value));
+        loss_sum += step.objective;
+        actions_sum += step.actions;
+        events_sum += step.events;
+        within.update(static_cast<int64_t>(step.events));
+        continue;
+      }
       Batch batch = make_batch(train, indices, ctx_);
       if (!state.iptw_weights.empty()) batch.weight = batch_weights(batch, state.iptw_weights);
       // Normalised by the unweighted count (not Σ w): the mean-1 IPTW weights then weigh events
@@ -438,7 +556,8 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
       record.iptw = fitted.to_json();
     }
     if (dev) {
-      record.dev_ll_per_event = log_likelihood_per_event(*model_, *dev, evaluation, ctx_);
+      record.dev_ll_per_event = group ? group_log_likelihood_per_event(*model_, *dev, evaluation, ctx_, *group)
+                                      : log_likelihood_per_event(*model_, *dev, evaluation, ctx_);
       record.improved = record.dev_ll_per_event > state.best_dev;
       if (record.improved) {
         state.best_dev = record.dev_ll_per_event;
@@ -475,7 +594,7 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
                                           record.iptw["ess"].get<double>(), record.iptw["count"].get<std::size_t>())
                            << std::flush;
     }
-    if (!options_.checkpoint.empty()) write_checkpoint(options_.checkpoint, *model_, optimizer, config_, state);
+    if (writes_checkpoint) write_checkpoint(options_.checkpoint, *model_, optimizer, config_, state);
     if (options_.stop_after_epochs > 0 && epochs_this_call >= options_.stop_after_epochs && state.epoch < config_.epochs &&
         !stop_now()) {
       result.history = state.history;

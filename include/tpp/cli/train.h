@@ -1,6 +1,6 @@
 #pragma once
 // tpp train --config cfg.json --train a.jsonl [--dev b.jsonl] -o model.tpp [--resume] [--json]
-//           [--time-scale auto|none|F]
+//           [--time-scale auto|none|F] [--world-size N --rank R --master HOST:PORT [--collective-timeout S]]
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -20,6 +20,12 @@ struct TrainOptions {
   bool resume{false};            // continue from the checkpoint when it exists
   std::string time_scale{"auto"};
   std::string schema;            // optional schema JSON fixing type names and ids (e.g. data/mimic2/schema.json)
+  // Data-parallel training (docs/scaling.md): this process is rank `rank` of `world_size`, meeting
+  // the others at `master` (rank 0 hosts it). world_size 1: one process, no group.
+  int world_size{1};
+  int rank{0};
+  std::string master{"127.0.0.1:29500"};
+  double collective_timeout{300};  // seconds: rendezvous and every collective operation
 };
 
 int run_train(const TrainOptions& options);

@@ -35,6 +35,9 @@ struct FitOptions {
   bool resume{false};                // continue from output + ".ckpt" when it exists
   std::ostream* json_log{nullptr};   // one JSON object per epoch
   std::ostream* progress{nullptr};   // progress lines when context.progress
+  // Data-parallel training (TrainerOptions::group): every rank fits the same model on its shards;
+  // only rank 0 writes the checkpoint and the model file. nullptr: one process.
+  Collectives* group{nullptr};
 };
 
 struct FitResult {

@@ -15,6 +15,7 @@
 #include "tpp/core/context.h"
 #include "tpp/data/dataset.h"
 #include "tpp/models/model.h"
+#include "tpp/train/data_parallel.h"
 #include "tpp/train/iptw.h"
 #include "tpp/train/objective.h"
 
@@ -89,6 +90,10 @@ struct TrainerOptions {
   std::ostream* json_log{nullptr};   // one JSON object per epoch
   std::ostream* progress{nullptr};   // progress lines when ctx.progress (CLI: stderr)
   int stop_after_epochs{0};          // > 0: return after this many epochs of this call (tests a kill)
+  // Data-parallel training (train/data_parallel.h): this process is one rank of `group` and trains
+  // on its shard of every global batch; gradients, loss and dev likelihood are summed over the
+  // group, and only rank 0 writes the checkpoint. nullptr: one process, the whole batch.
+  Collectives* group{nullptr};
 };
 
 // Σ w·(log λ − Λ) / Σ w over actions on a dataset (per-interval weights; 1 by default), without

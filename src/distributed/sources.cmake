@@ -1,0 +1,3 @@
+list(APPEND TPP_SOURCES
+  src/distributed/process_group.cpp
+)
