@@ -4,10 +4,12 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <numeric>
 
 #include <fmt/format.h>
 
 #include "tpp/core/error.h"
+#include "tpp/data/event_store.h"
 #include "tpp/data/prepare.h"
 #include "tpp/infer/plot.h"
 #include "tpp/infer/predictor.h"
@@ -44,20 +46,42 @@ void predict_command(const SavedModel& saved, const Dataset& raw, const PredictC
   predictor.predict(raw, po, [&out](const EventPrediction& row) { out << row.to_json().dump() << '\n'; }, where);
 }
 
+namespace {
+
+// Predictions and curves from a store, a piece of sequences at a time (memory holds one piece);
+// the rows are those of the whole store, piece after piece.
+void predict_store_command(const SavedModel& saved, const PredictCommandOptions& o, std::ostream& out) {
+  constexpr std::size_t kPiece = 4096;
+  const EventStore store(o.data);
+  for (std::size_t begin = 0; begin < store.size(); begin += kPiece) {
+    std::vector<std::size_t> piece(std::min(kPiece, store.size() - begin));
+    std::iota(piece.begin(), piece.end(), begin);
+    predict_command(saved, store.load(piece), o, out);
+    store.release();
+  }
+}
+
+}  // namespace
+
 int run_predict(const PredictCommandOptions& o) {
   Context ctx = o.common.context();
   ctx.apply();
   auto saved = load_model(o.model, ctx);
-  Dataset data = read_data_file(o.data);
+  const bool streamed = is_event_store(o.data) && o.plot.empty();
+  const Dataset data = streamed ? Dataset() : read_data_file(o.data);
+  auto run = [&](std::ostream& out) {
+    if (streamed) predict_store_command(saved, o, out);
+    else predict_command(saved, data, o, out);
+  };
   if (o.output.empty() || o.output == "-") {
-    predict_command(saved, data, o, std::cout);
+    run(std::cout);
     return 0;
   }
   const std::string tmp = o.output + ".tmp";
   {
     std::ofstream out(tmp);
     if (!out) throw Error(o.output + ": cannot write");
-    predict_command(saved, data, o, out);
+    run(out);
     if (!out) throw Error(o.output + ": write failed");
   }
   std::error_code ec;

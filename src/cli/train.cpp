@@ -3,13 +3,68 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <functional>
 #include <iostream>
 
 #include "tpp/core/error.h"
+#include "tpp/data/event_store.h"
 #include "tpp/data/prepare.h"
+#include "tpp/data/store_source.h"
 #include "tpp/train/fit.h"
 
 namespace tpp {
+
+namespace {
+
+// Fits through `fit` (a fit_model call) with the CLI's options, then prints the summary.
+int fit_and_report(const TrainOptions& options, const std::function<FitResult(const FitOptions&)>& fit_with,
+                   std::ostream& out, std::ostream& err) {
+  FitOptions fit;
+  fit.context = options.common.context();
+  fit.output = options.output;
+  fit.resume = options.resume;
+  fit.json_log = options.common.json ? &out : nullptr;
+  fit.progress = &err;
+  const FitResult fitted = fit_with(fit);
+
+  const TrainResult& result = fitted.training;
+  const double best = result.best_dev_ll_per_event;
+  if (options.common.json) {
+    out << nlohmann::json{{"output", options.output},
+                          {"epochs", result.history.size()},
+                          {"best_epoch", result.best_epoch},
+                          {"best_dev_ll_per_event", std::isfinite(best) ? nlohmann::json(best) : nlohmann::json(nullptr)},
+                          {"stopped_early", result.stopped_early},
+                          {"config", fitted.model.config},
+                          {"time_scale", to_json(fitted.model.time_scale)}}
+               .dump()
+        << std::endl;
+  } else if (!options.common.quiet) {
+    err << fmt::format("saved {} ({} epochs, best epoch {}{})\n", options.output, result.history.size(), result.best_epoch,
+                       std::isfinite(best) ? fmt::format(", dev LL/event {:.4f}", best) : std::string());
+  }
+  return 0;
+}
+
+// A training store is read batch by batch (data/store_source.h): its pre-passes stream, and the
+// trainer holds one batch of its sequences at a time.
+int train_from_store(const TrainOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.output.empty()) throw Error("train: -o/--output is required");
+  if (!options.schema.empty())
+    throw Error("train: " + options.train + " is an event store, which carries its own schema; drop --schema");
+  const FitConfig config =
+      FitConfig::from_json(read_json_argument(options.config, "model config"), options.common.seed, options.config);
+  TrainingDataOptions data_options;
+  data_options.time_scale = options.time_scale;
+  data_options.text_features = config.text_features;
+  data_options.dev_name = options.dev;
+  const StoreTrainingData data = prepare_store_training_data(options.train, options.dev, data_options);
+  return fit_and_report(
+      options, [&](const FitOptions& fit) { return fit_model(config, *data.train, data.dev.get(), data.text_features, fit); },
+      out, err);
+}
+
+}  // namespace
 
 int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dataset> dev, std::ostream& out,
                    std::ostream& err) {
@@ -32,34 +87,11 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
                          at_start);
   }
 
-  FitOptions fit;
-  fit.context = options.common.context();
-  fit.output = options.output;
-  fit.resume = options.resume;
-  fit.json_log = options.common.json ? &out : nullptr;
-  fit.progress = &err;
-  const FitResult fitted = fit_model(config, data, fit);
-
-  const TrainResult& result = fitted.training;
-  const double best = result.best_dev_ll_per_event;
-  if (options.common.json) {
-    out << nlohmann::json{{"output", options.output},
-                          {"epochs", result.history.size()},
-                          {"best_epoch", result.best_epoch},
-                          {"best_dev_ll_per_event", std::isfinite(best) ? nlohmann::json(best) : nlohmann::json(nullptr)},
-                          {"stopped_early", result.stopped_early},
-                          {"config", fitted.model.config},
-                          {"time_scale", to_json(fitted.model.time_scale)}}
-               .dump()
-        << std::endl;
-  } else if (!options.common.quiet) {
-    err << fmt::format("saved {} ({} epochs, best epoch {}{})\n", options.output, result.history.size(), result.best_epoch,
-                       std::isfinite(best) ? fmt::format(", dev LL/event {:.4f}", best) : std::string());
-  }
-  return 0;
+  return fit_and_report(options, [&](const FitOptions& fit) { return fit_model(config, data, fit); }, out, err);
 }
 
 int run_train(const TrainOptions& options) {
+  if (is_event_store(options.train)) return train_from_store(options, std::cout, std::cerr);
   // IPTW needs every training user's category: the config is read first so that a user without one
   // is reported at its first line of the training log, before anything is trained.
   const bool iptw = FitConfig::from_json(read_json_argument(options.config, "model config"), options.common.seed,
@@ -76,7 +108,7 @@ void add_train(CLI::App& app, CommandAction& action) {
   auto options = std::make_shared<TrainOptions>();
   auto* cmd = app.add_subcommand("train", "train a model on an event log");
   cmd->add_option("--config", options->config, "model config JSON (file or inline) with a \"train\" object")->required();
-  cmd->add_option("--train", options->train, "training event log")->required();
+  cmd->add_option("--train", options->train, "training data: an event log, or an event store read batch by batch")->required();
   cmd->add_option("--dev", options->dev, "dev event log (early stopping and best-model selection)");
   cmd->add_option("-o,--output", options->output, "model file to write (checkpoint: <output>.ckpt)")->required();
   cmd->add_option("--schema", options->schema, "schema JSON fixing type names and ids");

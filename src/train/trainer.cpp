@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <numeric>
 #include <ostream>
 
 #include "tpp/core/error.h"
@@ -175,12 +176,17 @@ nlohmann::json EpochRecord::to_json() const {
 
 double log_likelihood_per_event(Model& model, const Dataset& data, const IntegralOptions& integral, const Context& ctx,
                                 int batch_size) {
+  return log_likelihood_per_event(model, DatasetSource(data), integral, ctx, batch_size);
+}
+
+double log_likelihood_per_event(Model& model, const SequenceSource& data, const IntegralOptions& integral,
+                                const Context& ctx, int batch_size) {
   const bool was_training = model.is_training();
   model.eval();
   torch::NoGradGuard guard;
   double total = 0.0, events = 0.0;
   for (const auto& indices : length_sorted_batch_indices(data, static_cast<std::size_t>(batch_size))) {
-    Batch b = make_batch(data, indices, ctx);
+    Batch b = data.batch(indices, ctx);
     total += model.likelihood_terms(model.encode(b), integral).weighted_sum(b.weight).item<double>();
     events += weighted_action_count(b).item<double>();
   }
@@ -350,15 +356,22 @@ RunState read_checkpoint(const std::string& path, Model& model, torch::optim::Op
   return state;
 }
 
-void check_schema(const Model& model, const Dataset& data, const char* what) {
-  if (data.schema.num_action_types != model.num_types())
-    throw Error(fmt::format("{} data has {} action types, the model {}", what, data.schema.num_action_types, model.num_types()));
+void check_schema(const Model& model, const SequenceSource& data, const char* what) {
+  if (data.schema().num_action_types != model.num_types())
+    throw Error(fmt::format("{} data has {} action types, the model {}", what, data.schema().num_action_types, model.num_types()));
   if (data.num_actions() == 0) throw Error(fmt::format("{} data has no actions", what));
 }
 
 }  // namespace
 
 TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
+  const DatasetSource train_source(train);
+  if (!dev) return fit(train_source, nullptr);
+  const DatasetSource dev_source(*dev);
+  return fit(train_source, &dev_source);
+}
+
+TrainResult Trainer::fit(const SequenceSource& train, const SequenceSource* dev) {
   model_->to(ctx_.device, ctx_.dtype);
   check_schema(*model_, train, "training");
   if (dev) check_schema(*model_, *dev, "dev");
@@ -376,15 +389,17 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
   const IntegralOptions evaluation = config_.evaluation_integral();
   const LossWeights weights = config_.loss_weights();
   const IptwConfig iptw = config_.iptw();
+  if (iptw.enabled() && !train.in_memory())
+    throw Error("train: \"iptw\" refits its weights on every training sequence at once; train from an event log "
+                "rather than an event store");
   if (iptw.enabled())
-    for (const auto& seq : train.sequences)
+    for (const auto& seq : train.in_memory()->sequences)
       if (seq.category < 0)
         throw Error("train: \"iptw\": training user '" + seq.user +
                     "' has no category (a users file with a category for every training user)");
   auto stop_now = [&] { return dev && config_.patience > 0 && state.bad_epochs >= config_.patience; };
 
-  std::vector<std::size_t> lengths;
-  for (const auto& seq : train.sequences) lengths.push_back(seq.events.size());
+  const std::vector<std::size_t> lengths = train.lengths();
   TrainResult result;
   int epochs_this_call = 0;
   double seconds_this_call = 0.0;
@@ -399,7 +414,7 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
     // work done, not the loss's denominator (actions_sum).
     double loss_sum = 0.0, actions_sum = 0.0, events_sum = 0.0;
     for (const auto& indices : bucketed_batch_indices(lengths, config_.batch_size, config_.bucket_window, seed)) {
-      Batch batch = make_batch(train, indices, ctx_);
+      Batch batch = train.batch(indices, ctx_);
       if (!state.iptw_weights.empty()) batch.weight = batch_weights(batch, state.iptw_weights);
       // Normalised by the unweighted count (not Σ w): the mean-1 IPTW weights then weigh events
       // across batches as eq. (8) does, instead of each batch being rescaled to its own mean.
@@ -424,7 +439,7 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
     // Algorithm 1: the weights are refitted after every η-th epoch from the parameters just
     // trained (none after the last epoch, where nothing would use them).
     if (iptw.enabled() && epoch % iptw.refit_every == 0 && epoch < config_.epochs) {
-      IptwWeights fitted = fit_iptw_weights(*model_, train, iptw, ctx_);
+      IptwWeights fitted = fit_iptw_weights(*model_, *train.in_memory(), iptw, ctx_);
       state.iptw_weights = std::move(fitted.weight);
       record.iptw = fitted.to_json();
     }
@@ -486,7 +501,7 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
   return result;
 }
 
-TrainResult Trainer::fit_lbfgs(const Dataset& train, const Dataset* dev) {
+TrainResult Trainer::fit_lbfgs(const SequenceSource& train, const SequenceSource* dev) {
   if (config_.iptw().enabled()) throw Error("train: \"iptw\" re-weights mini-batch training; use \"optimizer\": \"adam\"");
   const auto began = std::chrono::steady_clock::now();
   torch::manual_seed(epoch_seed(config_.seed, 1));
@@ -496,7 +511,9 @@ TrainResult Trainer::fit_lbfgs(const Dataset& train, const Dataset* dev) {
   mle.tolerance = config_.tolerance;
   mle.integral = config_.evaluation_integral();
   mle.progress = ctx_.progress;
-  MleResult fitted = fit_mle(*model_, make_batch(train, ctx_), mle);
+  std::vector<std::size_t> all(train.size());  // full batch: L-BFGS needs every sequence at once
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  MleResult fitted = fit_mle(*model_, train.batch(all, ctx_), mle);
   model_->eval();
   EpochRecord record;
   record.epoch = 1;
