@@ -3,6 +3,7 @@
 // DataError rather than a crash or a misread.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -137,6 +138,51 @@ TEST(EventStore, LoadsAnySubsetInTheOrderAsked) {
   expect_same_dataset(expected, part);
   store.release();  // pages dropped; the next read maps them back from the file
   expect_same_dataset(expected, store.load({4, 1, 1}));
+}
+
+// Resident bytes of this process's mapping of `path` (/proc/self/smaps), 0 when not mapped. A
+// mapping's header line starts with its address range; its attribute lines with "Name:".
+std::size_t resident_bytes_of_mapping(const std::string& path) {
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool in_mapping = false;
+  std::size_t kib = 0;
+  while (std::getline(smaps, line)) {
+    const std::string first = line.substr(0, line.find(' '));
+    if (first.empty() || first.back() != ':')
+      in_mapping = line.size() >= path.size() && line.compare(line.size() - path.size(), path.size(), path) == 0;
+    else if (in_mapping && first == "Rss:")
+      kib += std::stoul(line.substr(4));
+  }
+  return kib * 1024;
+}
+
+TEST(EventStore, ReadingASequenceTouchesOnlyItsPages) {
+  TempDir dir;
+  Dataset d;
+  d.schema.num_action_types = 2;
+  d.schema.action_names = {"0", "1"};
+  for (int u = 0; u < 1000; ++u) {
+    Sequence s;
+    s.user = std::to_string(u);
+    for (int i = 0; i < 1000; ++i) s.events.push_back(Event{1.0 * i, i % 2});
+    s.t_start = 0.0;
+    s.t_end = 1000.0;
+    d.sequences.push_back(s);
+  }
+  // smaps names the file by its canonical path.
+  const std::string path = std::filesystem::canonical(std::filesystem::path(dir.file("big.tpps")).parent_path()).string() + "/big.tpps";
+  write_event_store(d, path);
+  // 10^6 events, about 21 MB. The kernel maps up to 16 cached pages around each page read
+  // (fault-around), so reading one sequence may show ~1 MB resident: the bound is an eighth.
+  const std::size_t bound = std::filesystem::file_size(path) / 8;
+  const EventStore store(path);
+  EXPECT_LT(resident_bytes_of_mapping(path), bound);  // the checksum pass gave its pages back
+  EXPECT_EQ(store.sequence(500).events.size(), 1000u);
+  EXPECT_GT(resident_bytes_of_mapping(path), 0u);  // the mapping is the one measured
+  EXPECT_LT(resident_bytes_of_mapping(path), bound);
+  EXPECT_EQ(store.load_all().num_events(), 1000000u);  // everything read, then released
+  EXPECT_LT(resident_bytes_of_mapping(path), bound);
 }
 
 TEST(EventStore, EmptyDatasetAndNoOptionalColumns) {
