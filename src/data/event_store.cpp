@@ -348,6 +348,8 @@ EventStore::EventStore(const std::string& path) : path_(path) {
       for (std::uint64_t p = sections_[s].offset + sections_[s].size; p < sections_[s].offset + padded(sections_[s].size); ++p)
         if (map_[p] != 0) fail(section_name(s), "padding after the section is not zero (corrupt data)");
     }
+    // Batches read scattered sequences: read-ahead would map their neighbours too.
+    ::madvise(const_cast<unsigned char*>(map_), file_size_, MADV_RANDOM);
 
     // The offsets' ends, which every later read relies on.
     if (at<std::uint64_t>(kSequenceOffsets, 0) != 0 || at<std::uint64_t>(kSequenceOffsets, n) != E)

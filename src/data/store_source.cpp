@@ -9,9 +9,9 @@
 namespace tpp {
 
 namespace {
-// Pages read are handed back after this many events, so resident memory stays near one such
-// stretch of the file however much of it an epoch reads.
-constexpr std::size_t kEventsBetweenReleases = 1u << 20;
+// Pages read are handed back after every batch: a batch's sequences lie scattered over the file
+// and the kernel maps cached pages around each page read, so even a few batches' worth of reads
+// would otherwise keep most of the file resident.
 constexpr std::size_t kPassChunk = 4096;  // sequences per piece of a streaming pass
 }  // namespace
 
@@ -46,11 +46,7 @@ Dataset StoreSource::load(const std::vector<std::size_t>& indices) const {
     part.schema = schema_;
     part.time_scale = scale_;
   }
-  for (const auto& seq : part.sequences) events_since_release_ += seq.events.size();
-  if (events_since_release_ >= kEventsBetweenReleases) {
-    store_->release();
-    events_since_release_ = 0;
-  }
+  store_->release();
   return part;
 }
 

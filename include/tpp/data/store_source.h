@@ -41,7 +41,6 @@ class StoreSource : public SequenceSource {
   std::shared_ptr<const TextFeaturizer> featurizer_;
   bool aligned_{false};
   std::string where_;
-  mutable std::size_t events_since_release_{0};
 };
 
 // time_scale_factor (data/prepare.h) of a store: "auto" from the window sums and event count.
