@@ -8,6 +8,7 @@ JOBS     ?= $(shell nproc)
 CMAKE_ARGS ?=
 TPP      := $(BUILD)/tpp
 DEB_PACKAGES := cmake make g++ ccache libtorch-dev libopenblas0-pthread libgtest-dev libcli11-dev nlohmann-json3-dev libfmt-dev libcpp-httplib-dev libgloo-dev pkg-config python3 curl
+DEB_PACKAGES += zlib1g-dev time
 DEB_PACKAGES += python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest
 
 .PHONY: all deps configure build run test bench experiments gpu clean python

@@ -4,25 +4,55 @@
 
 #include <iostream>
 #include <memory>
+#include <numeric>
 
 #include "tpp/core/error.h"
+#include "tpp/data/event_store.h"
 #include "tpp/data/prepare.h"
 #include "tpp/infer/intensity_error.h"
 #include "tpp/infer/predictor.h"
 
 namespace tpp {
 
-Metrics evaluate_command(const SavedModel& saved, const Dataset& raw, const EvaluateCommandOptions& o,
-                         std::ostream& out) {
-  const Predictor predictor(saved, o.common.context());
+namespace {
+
+EvaluationOptions evaluation_options(const EvaluateCommandOptions& o) {
   EvaluationOptions eo;
   eo.top_k = o.top_k;
   eo.batch_size = o.batch_size;
   eo.target_fraction = o.target_fraction;
   eo.predict.relative_tolerance = o.tolerance;
   eo.progress = &std::cerr;
+  return eo;
+}
+
+Metrics print_metrics(const Metrics& m, const nlohmann::json& mae, const EvaluateCommandOptions& o, std::ostream& out);
+
+// A store is evaluated a piece of sequences at a time and the sums merged, so memory holds one
+// piece; the metrics are the whole data's (sums over sequences), up to float summation order.
+Metrics evaluate_store_command(const SavedModel& saved, const EvaluateCommandOptions& o, std::ostream& out) {
+  constexpr std::size_t kPiece = 4096;
+  const EventStore store(o.data);
+  const Predictor predictor(saved, o.common.context());
+  const EvaluationOptions eo = evaluation_options(o);
+  Metrics m;
+  m.top_k = o.top_k;
+  for (std::size_t begin = 0; begin < store.size(); begin += kPiece) {
+    std::vector<std::size_t> piece(std::min(kPiece, store.size() - begin));
+    std::iota(piece.begin(), piece.end(), begin);
+    m.merge(predictor.evaluate(store.load(piece), eo, o.data));
+    store.release();
+  }
+  return print_metrics(m, nlohmann::json(), o, out);
+}
+
+}  // namespace
+
+Metrics evaluate_command(const SavedModel& saved, const Dataset& raw, const EvaluateCommandOptions& o,
+                         std::ostream& out) {
+  const Predictor predictor(saved, o.common.context());
   const std::string where = o.data.empty() ? "data" : o.data;
-  Metrics m = predictor.evaluate(raw, eo, where);
+  Metrics m = predictor.evaluate(raw, evaluation_options(o), where);
   nlohmann::json mae;
   if (o.intensity_mae) {
     IntensityErrorOptions io;
@@ -30,6 +60,12 @@ Metrics evaluate_command(const SavedModel& saved, const Dataset& raw, const Eval
     io.batch_size = o.batch_size;
     mae = intensity_error(predictor, raw, IntensityTruth::load(o.truth, o.common.context()), io, where).to_json();
   }
+  return print_metrics(m, mae, o, out);
+}
+
+namespace {
+
+Metrics print_metrics(const Metrics& m, const nlohmann::json& mae, const EvaluateCommandOptions& o, std::ostream& out) {
   if (o.common.json) {
     nlohmann::json j = m.to_json();
     if (o.intensity_mae) j["intensity_mae"] = mae;
@@ -66,13 +102,18 @@ Metrics evaluate_command(const SavedModel& saved, const Dataset& raw, const Eval
   return m;
 }
 
+}  // namespace
+
 int run_evaluate(const EvaluateCommandOptions& o) {
   if (o.intensity_mae && o.truth.empty()) throw Error("evaluate: --intensity-mae needs --truth");
   if (!o.intensity_mae && !o.truth.empty()) throw Error("evaluate: --truth is used only with --intensity-mae");
   Context ctx = o.common.context();
   ctx.apply();
   auto saved = load_model(o.model, ctx);
-  evaluate_command(saved, read_data_file(o.data), o, std::cout);
+  if (is_event_store(o.data) && !o.intensity_mae)
+    evaluate_store_command(saved, o, std::cout);
+  else
+    evaluate_command(saved, read_data_file(o.data), o, std::cout);
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "tpp/cli/command.h"
+#include "tpp/data/event_store.h"
 #include "tpp/data/io.h"
 #include "tpp/data/summary.h"
 
@@ -32,8 +33,19 @@ std::string type_table(const char* title, const nlohmann::json& types, std::size
 
 int run_inspect(const InspectOptions& o) {
   ReadReport report;
-  Dataset data = read_dataset(o.data, o.reader.read_options(), &report);
-  nlohmann::json s = summarize(data);
+  const ReadOptions read = o.reader.read_options();
+  const Format format = read.format != Format::Auto ? read.format : is_event_store(o.data) ? Format::Store : Format::Auto;
+  // A store is summarised a piece at a time; anything else is read whole.
+  Dataset data;
+  nlohmann::json s;
+  if (format == Format::Store && !read.schema && read.users.empty() && !read.drop_invalid && !read.sort) {
+    const EventStore store(o.data);
+    s = summarize(store);
+    data.schema = store.schema();
+  } else {
+    data = read_dataset(o.data, read, &report);
+    s = summarize(data);
+  }
   s["dropped"] = {{"rows", report.rows_dropped}, {"sequences", report.sequences_dropped}, {"reasons", report.reasons}};
   if (o.json) {
     std::cout << s.dump(2) << "\n";
@@ -53,7 +65,7 @@ int run_inspect(const InspectOptions& o) {
   if (!s["categories"].empty()) {
     // Users per category, in id order, and how many have none (IPTW training needs every one).
     std::string list;
-    std::size_t without = data.sequences.size();
+    std::size_t without = s["sequences"].get<std::size_t>();
     for (const auto& name : data.schema.category_names)
       if (s["categories"].contains(name)) {
         const auto n = s["categories"][name].get<std::size_t>();

@@ -4,10 +4,12 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <numeric>
 
 #include <fmt/format.h>
 
 #include "tpp/core/error.h"
+#include "tpp/data/event_store.h"
 #include "tpp/data/prepare.h"
 #include "tpp/infer/next_event.h"
 #include "tpp/infer/plot.h"
@@ -75,14 +77,29 @@ void report_output(const PredictCommandOptions& o) {
     std::cerr << fmt::format("wrote the intensity plot to {}\n", o.plot);
 }
 
+// Predictions and curves from a store, a piece of sequences at a time (memory holds one piece);
+// the rows are those of the whole store, piece after piece.
+void predict_store_command(const SavedModel& saved, const PredictCommandOptions& o, std::ostream& out) {
+  constexpr std::size_t kPiece = 4096;
+  const EventStore store(o.data);
+  for (std::size_t begin = 0; begin < store.size(); begin += kPiece) {
+    std::vector<std::size_t> piece(std::min(kPiece, store.size() - begin));
+    std::iota(piece.begin(), piece.end(), begin);
+    predict_command(saved, store.load(piece), o, out);
+    store.release();
+  }
+}
+
 }  // namespace
 
 int run_predict(const PredictCommandOptions& o) {
   Context ctx = o.common.context();
   ctx.apply();
   auto saved = load_model(o.model, ctx);
-  Dataset data = read_data_file(o.data);
-  if (o.plot.empty() && o.user.empty() && !o.curve && !o.common.quiet && !o.common.json) {
+  // A store streams piece by piece, unless one user or a plot needs its sequences at once.
+  const bool streamed = is_event_store(o.data) && o.plot.empty() && o.user.empty();
+  const Dataset data = streamed ? Dataset() : read_data_file(o.data);
+  if (!streamed && o.plot.empty() && o.user.empty() && !o.curve && !o.common.quiet && !o.common.json) {
     // As in train and evaluate: such actions get no row, and the terminal says why.
     std::size_t at_start = 0;
     for (const auto& seq : data.sequences)
@@ -97,15 +114,19 @@ int run_predict(const PredictCommandOptions& o) {
     report_output(o);
     return 0;
   }
+  auto run = [&](std::ostream& out) {
+    if (streamed) predict_store_command(saved, o, out);
+    else predict_command(saved, data, o, out);
+  };
   if (o.output.empty() || o.output == "-") {
-    predict_command(saved, data, o, std::cout);
+    run(std::cout);
     return 0;
   }
   const std::string tmp = o.output + ".tmp";
   {
     std::ofstream out(tmp);
     if (!out) throw Error(o.output + ": cannot write");
-    predict_command(saved, data, o, out);
+    run(out);
     if (!out) throw Error(o.output + ": write failed");
   }
   std::error_code ec;

@@ -8,11 +8,38 @@
 #include <memory>
 
 #include "tpp/core/error.h"
+#include "tpp/data/event_store.h"
 #include "tpp/data/io.h"
 #include "tpp/infer/simulation.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {
+
+namespace {
+
+bool detect_store(const std::string& path) { return std::filesystem::path(path).extension() == ".tpps"; }
+
+// Each sequence goes into the store as it is drawn, so memory holds one sequence whatever --n-seq.
+// The store carries the windows [0, T] and the type names itself: no companion files.
+int simulate_to_store(const SimulateCommandOptions& o, const SavedModel& model, const Context& ctx) {
+  EventStoreWriter writer(o.output, model.schema.event_meta_dim, model.schema.user_feature_dim);
+  const Schema schema = simulate_in_file_units(model, o.num_sequences, o.horizon, o.common.seed, !o.generic_sampler, ctx,
+                                               [&](Sequence& seq) { writer.add(seq); });
+  writer.finish(schema);
+  if (o.common.json)
+    std::cout << nlohmann::json{{"model", model.model->name()},
+                                {"sequences", writer.num_sequences()},
+                                {"events", writer.num_events()},
+                                {"output", o.output}}
+                     .dump()
+              << "\n";
+  else if (!o.common.quiet)
+    std::cerr << "simulated " << writer.num_events() << " events in " << writer.num_sequences() << " sequences ("
+              << model.model->name() << ") into the store " << o.output << "\n";
+  return 0;
+}
+
+}  // namespace
 
 int run_simulate(const SimulateCommandOptions& o) {
   const int sources = !o.model.empty() + !o.config.empty() + !o.model_file.empty();
@@ -34,9 +61,10 @@ int run_simulate(const SimulateCommandOptions& o) {
     }
   };
   const SavedModel model = !o.model_file.empty() ? load_model(o.model_file, ctx) : configured();
+  const bool to_stdout = o.output.empty() || o.output == "-";
+  if (!to_stdout && detect_store(o.output)) return simulate_to_store(o, model, ctx);
   const Dataset data =
       simulate_in_file_units(model, o.num_sequences, o.horizon, o.common.seed, !o.generic_sampler, ctx);
-  const bool to_stdout = o.output.empty() || o.output == "-";
   // A file gets its companions (X.users.jsonl: each sequence's window [0, T]; X.schema.json: the
   // type names), which train/evaluate/predict pick up, so the quiet stretches before the first and
   // after the last event stay in the likelihood. stdout carries the events alone.
@@ -71,7 +99,7 @@ void add_simulate(CLI::App& app, CommandAction& action) {
                  "\"rate\"/\"mu\" array, else 1)");
   cmd->add_option("--n-seq", o->num_sequences, "number of sequences")->capture_default_str();
   cmd->add_option("--horizon", o->horizon, "window [0, T] in file time units")->capture_default_str();
-  cmd->add_option("-o,--output", o->output, "output JSONL (default stdout)");
+  cmd->add_option("-o,--output", o->output, "output JSONL (default stdout), or an event store *.tpps written as it is drawn");
   cmd->add_flag("--generic-sampler", o->generic_sampler, "simulate through the Model interface even when the model has a scalar simulator");
   cmd->callback([o, &action] { action = [o] { return run_simulate(*o); }; });
 }

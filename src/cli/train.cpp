@@ -4,11 +4,14 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <memory>
 
 #include "tpp/core/error.h"
+#include "tpp/data/event_store.h"
 #include "tpp/data/prepare.h"
+#include "tpp/data/store_source.h"
 #include "tpp/distributed/process_group.h"
 #include "tpp/train/fit.h"
 #include "tpp/train/parameter_estimates.h"
@@ -30,37 +33,26 @@ torch::Device device_of_rank(torch::Device device, int rank) {
   return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local % torch::cuda::device_count()));
 }
 
-}  // namespace
-
-int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dataset> dev, std::ostream& out,
-                   std::ostream& err) {
-  if (options.output.empty()) throw Error("train: -o/--output is required");
+// Checks --world-size/--rank; only rank 0 reports (the other ranks compute the same records).
+struct Reporting {
+  bool json, quiet;
+};
+Reporting reporting_of(const TrainOptions& options) {
   if (options.world_size < 1) throw Error(fmt::format("--world-size: must be at least 1, got {}", options.world_size));
   if (options.rank < 0 || options.rank >= options.world_size)
     throw Error(fmt::format("--rank: must be in [0, {}) for --world-size {}, got {}", options.world_size,
                             options.world_size, options.rank));
-  // Only rank 0 reports: the other ranks compute the same records.
   const bool reports = options.rank == 0;
-  const bool json = options.common.json && reports;
-  const bool quiet = options.common.quiet || !reports;
-  const FitConfig config =
-      FitConfig::from_json(read_json_argument(options.config, "model config"), options.common.seed, options.config);
+  return {options.common.json && reports, options.common.quiet || !reports};
+}
 
-  TrainingDataOptions data_options;
-  data_options.time_scale = options.time_scale;
-  data_options.text_features = config.text_features;
-  data_options.dev_name = options.dev;
-  const TrainingData data = prepare_training_data(std::move(train), std::move(dev), data_options);
-  if (!json && !quiet) {
-    std::size_t at_start = 0;
-    for (const auto& seq : data.train.sequences)
-      for (const auto& e : seq.events) at_start += !e.is_stimulus && e.time == seq.t_start;
-    if (at_start > 0)
-      err << fmt::format("{} actions at a sequence's window start only condition the history (no interval precedes "
-                         "them; files without a window start at their first event)\n",
-                         at_start);
-  }
-
+// Fits through `fit_with` (a fit_model call) with the CLI's options, joining the process group when
+// there are several ranks, then prints the summary. `train`: the in-memory training set, for the
+// standard errors of an L-BFGS fit (none for a store).
+int fit_and_report(const TrainOptions& options, const FitConfig& config, const Dataset* train,
+                   const std::function<FitResult(const FitOptions&)>& fit_with, std::ostream& out, std::ostream& err) {
+  const bool reports = options.rank == 0;
+  const auto [json, quiet] = reporting_of(options);
   FitOptions fit;
   fit.context = options.common.context();
   fit.context.progress = fit.context.progress && reports;
@@ -80,7 +72,7 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
     group = join_process_group(group_options);
     fit.group = group.get();
   }
-  const FitResult fitted = fit_model(config, data, fit);
+  const FitResult fitted = fit_with(fit);
 
   const TrainResult& result = fitted.training;
   const double best = result.best_dev_ll_per_event;
@@ -88,9 +80,9 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
   // fit whose information is singular (a type never seen, a parameter at its bound) reports why not.
   nlohmann::json parameters;
   std::string parameters_note;
-  if (config.train.optimizer == "lbfgs") {
+  if (config.train.optimizer == "lbfgs" && train) {
     try {
-      const auto estimates = parameter_estimates(*fitted.model.model, data.train, fit.context);
+      const auto estimates = parameter_estimates(*fitted.model.model, *train, fit.context);
       if (!estimates.empty()) parameters = to_json(estimates);
     } catch (const Error& e) {
       parameters_note = e.what();
@@ -122,7 +114,55 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
   return 0;
 }
 
+// A training store is read batch by batch (data/store_source.h): its pre-passes stream, and the
+// trainer holds one batch of its sequences at a time.
+int train_from_store(const TrainOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.output.empty()) throw Error("train: -o/--output is required");
+  if (!options.schema.empty())
+    throw Error("train: " + options.train + " is an event store, which carries its own schema; drop --schema");
+  const FitConfig config =
+      FitConfig::from_json(read_json_argument(options.config, "model config"), options.common.seed, options.config);
+  TrainingDataOptions data_options;
+  data_options.time_scale = options.time_scale;
+  data_options.text_features = config.text_features;
+  data_options.dev_name = options.dev;
+  const StoreTrainingData data = prepare_store_training_data(options.train, options.dev, data_options);
+  return fit_and_report(
+      options, config, nullptr,
+      [&](const FitOptions& fit) { return fit_model(config, *data.train, data.dev.get(), data.text_features, fit); }, out,
+      err);
+}
+
+}  // namespace
+
+int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dataset> dev, std::ostream& out,
+                   std::ostream& err) {
+  if (options.output.empty()) throw Error("train: -o/--output is required");
+  const auto [json, quiet] = reporting_of(options);
+  const FitConfig config =
+      FitConfig::from_json(read_json_argument(options.config, "model config"), options.common.seed, options.config);
+
+  TrainingDataOptions data_options;
+  data_options.time_scale = options.time_scale;
+  data_options.text_features = config.text_features;
+  data_options.dev_name = options.dev;
+  const TrainingData data = prepare_training_data(std::move(train), std::move(dev), data_options);
+  if (!json && !quiet) {
+    std::size_t at_start = 0;
+    for (const auto& seq : data.train.sequences)
+      for (const auto& e : seq.events) at_start += !e.is_stimulus && e.time == seq.t_start;
+    if (at_start > 0)
+      err << fmt::format("{} actions at a sequence's window start only condition the history (no interval precedes "
+                         "them; files without a window start at their first event)\n",
+                         at_start);
+  }
+
+  return fit_and_report(options, config, &data.train, [&](const FitOptions& fit) { return fit_model(config, data, fit); },
+                        out, err);
+}
+
 int run_train(const TrainOptions& options) {
+  if (is_event_store(options.train)) return train_from_store(options, std::cout, std::cerr);
   // IPTW needs every training user's category: the config is read first so that a user without one
   // is reported at its first line of the training log, before anything is trained.
   const bool iptw = FitConfig::from_json(read_json_argument(options.config, "model config"), options.common.seed,
@@ -139,7 +179,7 @@ void add_train(CLI::App& app, CommandAction& action) {
   auto options = std::make_shared<TrainOptions>();
   auto* cmd = app.add_subcommand("train", "train a model on an event log");
   cmd->add_option("--config", options->config, "model config JSON (file or inline) with a \"train\" object")->required();
-  cmd->add_option("--train", options->train, "training event log")->required();
+  cmd->add_option("--train", options->train, "training data: an event log, or an event store read batch by batch")->required();
   cmd->add_option("--dev", options->dev, "dev event log (early stopping and best-model selection)");
   cmd->add_option("-o,--output", options->output, "model file to write (checkpoint: <output>.ckpt)")->required();
   cmd->add_option("--schema", options->schema, "schema JSON fixing type names and ids");

@@ -25,72 +25,127 @@ void check_identity(const std::string& file, std::size_t line, const char* field
 
 }  // namespace
 
+namespace io {
+
+EventLogColumns event_log_columns(const std::vector<std::string>& header, const std::string& path, std::size_t line) {
+  EventLogColumns c;
+  c.count = header.size();
+  for (int i = 0; i < static_cast<int>(header.size()); ++i) {
+    std::string h = trim(header[i]);
+    int* slot = h == "user" ? &c.user : h == "time" ? &c.time : h == "type" ? &c.type
+              : h == "stimulus" ? &c.stimulus : h == "text" ? &c.text : h == "category" ? &c.category : nullptr;
+    if (slot) {
+      if (*slot >= 0) throw DataError(path, line, h, "column appears twice");
+      *slot = i;
+    } else if (h == "m" + std::to_string(c.meta.size())) {
+      c.meta.push_back(i);
+    } else {
+      throw DataError(path, line, h.empty() ? "header" : h,
+                      "unknown column (expected user, time, type, stimulus, text, category, m0, m1, ...)");
+    }
+  }
+  if (c.user < 0) throw DataError(path, line, "user", "missing required column");
+  if (c.time < 0) throw DataError(path, line, "time", "missing required column");
+  if (c.type < 0) throw DataError(path, line, "type", "missing required column");
+  return c;
+}
+
+RawEvent csv_event(const CsvRecord& rec, const EventLogColumns& columns, const std::string& path, bool last) {
+  if (rec.fields.size() != columns.count)
+    throw DataError(path, rec.line, "columns",
+                    "expected " + std::to_string(columns.count) + " fields, got " + std::to_string(rec.fields.size()) +
+                        (last ? " (truncated last line?)" : ""));
+  RawEvent e;
+  e.line = rec.line;
+  e.user = rec.fields[columns.user];
+  check_identity(path, rec.line, "user", e.user);
+  e.time = parse_time(trim(rec.fields[columns.time]), path, rec.line, "time");
+  e.type = trim(rec.fields[columns.type]);
+  check_identity(path, rec.line, "type", e.type);
+  if (columns.stimulus >= 0 && !parse_stimulus(rec.fields[columns.stimulus], e.stimulus))
+    throw DataError(path, rec.line, "stimulus", "expected 0, 1, true or false, got '" + rec.fields[columns.stimulus] + "'");
+  if (columns.text >= 0) {
+    e.text = rec.fields[columns.text];
+    if (!valid_utf8(e.text)) throw DataError(path, rec.line, "text", "invalid UTF-8");
+  }
+  if (columns.category >= 0) {
+    e.category = trim(rec.fields[columns.category]);
+    if (!valid_utf8(e.category)) throw DataError(path, rec.line, "category", "invalid UTF-8");
+  }
+  e.has_meta = !columns.meta.empty();
+  for (std::size_t m = 0; m < columns.meta.size(); ++m) {
+    auto v = parse_double(trim(rec.fields[columns.meta[m]]));
+    if (!v || !std::isfinite(*v))
+      throw DataError(path, rec.line, "m" + std::to_string(m), "not a finite number: '" + rec.fields[columns.meta[m]] + "'");
+    e.meta.push_back(static_cast<float>(*v));
+  }
+  return e;
+}
+
+RawEvent json_event(const nlohmann::json& j, const std::string& path, std::size_t line) {
+  RawEvent e;
+  e.line = line;
+  for (const char* key : {"user", "time", "type"})
+    if (!j.contains(key) || j[key].is_null()) throw DataError(path, line, key, "missing required field");
+  if (j["user"].is_string()) e.user = j["user"].get<std::string>();
+  else if (j["user"].is_number_integer()) e.user = j["user"].dump();
+  else throw DataError(path, line, "user", "expected a string or an integer");
+  check_identity(path, line, "user", e.user);
+  if (j["time"].is_number()) e.time = j["time"].get<double>();
+  else if (j["time"].is_string()) e.time = parse_time(j["time"].get<std::string>(), path, line, "time");
+  else throw DataError(path, line, "time", "expected a number");
+  if (!std::isfinite(e.time)) throw DataError(path, line, "time", "not finite");
+  if (j["type"].is_string()) e.type = j["type"].get<std::string>();
+  else if (j["type"].is_number_integer()) e.type = j["type"].dump();
+  else throw DataError(path, line, "type", "expected a name (string) or an integer id");
+  check_identity(path, line, "type", e.type);
+  if (j.contains("stimulus") && !j["stimulus"].is_null()) {
+    const auto& s = j["stimulus"];
+    if (s.is_boolean()) e.stimulus = s.get<bool>();
+    else if (s.is_number_integer() && (s.get<long long>() == 0 || s.get<long long>() == 1)) e.stimulus = s.get<long long>() == 1;
+    else throw DataError(path, line, "stimulus", "expected true, false, 0 or 1");
+  }
+  if (j.contains("text") && !j["text"].is_null()) {
+    if (!j["text"].is_string()) throw DataError(path, line, "text", "expected a string");
+    e.text = j["text"].get<std::string>();
+  }
+  if (j.contains("category") && !j["category"].is_null()) {
+    const auto& c = j["category"];
+    if (c.is_string()) e.category = c.get<std::string>();
+    else if (c.is_number_integer()) e.category = c.dump();
+    else throw DataError(path, line, "category", "expected a name (string) or an integer");
+  }
+  if (j.contains("meta") && !j["meta"].is_null()) {
+    if (!j["meta"].is_array()) throw DataError(path, line, "meta", "expected a list of numbers");
+    e.has_meta = true;
+    for (const auto& v : j["meta"]) {
+      if (!v.is_number()) throw DataError(path, line, "meta", "expected a list of numbers");
+      e.meta.push_back(v.get<float>());
+      if (!std::isfinite(e.meta.back())) throw DataError(path, line, "meta", "not finite");
+    }
+  }
+  return e;
+}
+
+}  // namespace io
+
 Dataset read_event_log_csv(const std::string& path, const ReadOptions& options, ReadReport* report) {
   std::string text = io::read_file(path);
   auto records = io::parse_csv(text, path);
   if (records.empty()) throw DataError(path, 0, "file", "empty file");
-  const auto& header = records[0].fields;
-  const std::size_t header_line = records[0].line;
-  int col_user = -1, col_time = -1, col_type = -1, col_stim = -1, col_text = -1, col_cat = -1;
-  std::vector<int> col_meta;
-  for (int c = 0; c < static_cast<int>(header.size()); ++c) {
-    std::string h = io::trim(header[c]);
-    int* slot = h == "user" ? &col_user : h == "time" ? &col_time : h == "type" ? &col_type
-              : h == "stimulus" ? &col_stim : h == "text" ? &col_text : h == "category" ? &col_cat : nullptr;
-    if (slot) {
-      if (*slot >= 0) throw DataError(path, header_line, h, "column appears twice");
-      *slot = c;
-    } else if (h == "m" + std::to_string(col_meta.size())) {
-      col_meta.push_back(c);
-    } else {
-      throw DataError(path, header_line, h.empty() ? "header" : h,
-                      "unknown column (expected user, time, type, stimulus, text, category, m0, m1, ...)");
-    }
-  }
-  if (col_user < 0) throw DataError(path, header_line, "user", "missing required column");
-  if (col_time < 0) throw DataError(path, header_line, "time", "missing required column");
-  if (col_type < 0) throw DataError(path, header_line, "type", "missing required column");
+  const io::EventLogColumns columns = io::event_log_columns(records[0].fields, path, records[0].line);
   if (records.size() == 1) throw DataError(path, 0, "file", "no events (header only)");
 
   std::vector<io::RawEvent> rows;
   rows.reserve(records.size() - 1);
   for (std::size_t r = 1; r < records.size(); ++r) {
-    const auto& rec = records[r];
     try {
-      if (rec.fields.size() != header.size())
-        throw DataError(path, rec.line, "columns",
-                        "expected " + std::to_string(header.size()) + " fields, got " + std::to_string(rec.fields.size()) +
-                            (r + 1 == records.size() ? " (truncated last line?)" : ""));
-      io::RawEvent e;
-      e.line = rec.line;
-      e.user = rec.fields[col_user];
-      check_identity(path, rec.line, "user", e.user);
-      e.time = io::parse_time(io::trim(rec.fields[col_time]), path, rec.line, "time");
-      e.type = io::trim(rec.fields[col_type]);
-      check_identity(path, rec.line, "type", e.type);
-      if (col_stim >= 0 && !parse_stimulus(rec.fields[col_stim], e.stimulus))
-        throw DataError(path, rec.line, "stimulus", "expected 0, 1, true or false, got '" + rec.fields[col_stim] + "'");
-      if (col_text >= 0) {
-        e.text = rec.fields[col_text];
-        if (!io::valid_utf8(e.text)) throw DataError(path, rec.line, "text", "invalid UTF-8");
-      }
-      if (col_cat >= 0) {
-        e.category = io::trim(rec.fields[col_cat]);
-        if (!io::valid_utf8(e.category)) throw DataError(path, rec.line, "category", "invalid UTF-8");
-      }
-      e.has_meta = !col_meta.empty();
-      for (std::size_t m = 0; m < col_meta.size(); ++m) {
-        auto v = io::parse_double(io::trim(rec.fields[col_meta[m]]));
-        if (!v || !std::isfinite(*v))
-          throw DataError(path, rec.line, "m" + std::to_string(m), "not a finite number: '" + rec.fields[col_meta[m]] + "'");
-        e.meta.push_back(static_cast<float>(*v));
-      }
-      rows.push_back(std::move(e));
+      rows.push_back(io::csv_event(records[r], columns, path, r + 1 == records.size()));
     } catch (const DataError& e) {
       io::drop_or_throw(e, options, report, io::DropKind::Row);
     }
   }
-  return io::build_event_log(path, std::move(rows), static_cast<int>(col_meta.size()), options, report);
+  return io::build_event_log(path, std::move(rows), static_cast<int>(columns.meta.size()), options, report);
 }
 
 Dataset read_event_log_jsonl(const std::string& path, const ReadOptions& options, ReadReport* report) {
@@ -100,51 +155,8 @@ Dataset read_event_log_jsonl(const std::string& path, const ReadOptions& options
   std::vector<io::RawEvent> rows;
   rows.reserve(lines.size());
   for (const auto& jl : lines) {
-    const auto& j = jl.value;
-    const std::size_t line = jl.line;
     try {
-      io::RawEvent e;
-      e.line = line;
-      for (const char* key : {"user", "time", "type"})
-        if (!j.contains(key) || j[key].is_null()) throw DataError(path, line, key, "missing required field");
-      if (j["user"].is_string()) e.user = j["user"].get<std::string>();
-      else if (j["user"].is_number_integer()) e.user = j["user"].dump();
-      else throw DataError(path, line, "user", "expected a string or an integer");
-      check_identity(path, line, "user", e.user);
-      if (j["time"].is_number()) e.time = j["time"].get<double>();
-      else if (j["time"].is_string()) e.time = io::parse_time(j["time"].get<std::string>(), path, line, "time");
-      else throw DataError(path, line, "time", "expected a number");
-      if (!std::isfinite(e.time)) throw DataError(path, line, "time", "not finite");
-      if (j["type"].is_string()) e.type = j["type"].get<std::string>();
-      else if (j["type"].is_number_integer()) e.type = j["type"].dump();
-      else throw DataError(path, line, "type", "expected a name (string) or an integer id");
-      check_identity(path, line, "type", e.type);
-      if (j.contains("stimulus") && !j["stimulus"].is_null()) {
-        const auto& s = j["stimulus"];
-        if (s.is_boolean()) e.stimulus = s.get<bool>();
-        else if (s.is_number_integer() && (s.get<long long>() == 0 || s.get<long long>() == 1)) e.stimulus = s.get<long long>() == 1;
-        else throw DataError(path, line, "stimulus", "expected true, false, 0 or 1");
-      }
-      if (j.contains("text") && !j["text"].is_null()) {
-        if (!j["text"].is_string()) throw DataError(path, line, "text", "expected a string");
-        e.text = j["text"].get<std::string>();
-      }
-      if (j.contains("category") && !j["category"].is_null()) {
-        const auto& c = j["category"];
-        if (c.is_string()) e.category = c.get<std::string>();
-        else if (c.is_number_integer()) e.category = c.dump();
-        else throw DataError(path, line, "category", "expected a name (string) or an integer");
-      }
-      if (j.contains("meta") && !j["meta"].is_null()) {
-        if (!j["meta"].is_array()) throw DataError(path, line, "meta", "expected a list of numbers");
-        e.has_meta = true;
-        for (const auto& v : j["meta"]) {
-          if (!v.is_number()) throw DataError(path, line, "meta", "expected a list of numbers");
-          e.meta.push_back(v.get<float>());
-          if (!std::isfinite(e.meta.back())) throw DataError(path, line, "meta", "not finite");
-        }
-      }
-      rows.push_back(std::move(e));
+      rows.push_back(io::json_event(jl.value, path, jl.line));
     } catch (const DataError& e) {
       io::drop_or_throw(e, options, report, io::DropKind::Row);
     }

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "io_util.h"
+#include "tpp/data/event_store.h"
 #include "tpp/data/event_table.h"
 
 namespace tpp {
@@ -616,7 +617,8 @@ Format parse_format(const std::string& name) {
   if (name == "jsonl") return Format::Jsonl;
   if (name == "easytpp" || name == "json") return Format::EasyTpp;
   if (name == "rmtpp") return Format::Rmtpp;
-  throw Error("unknown format '" + name + "' (expected csv, jsonl, easytpp or rmtpp)");
+  if (name == "store") return Format::Store;
+  throw Error("unknown format '" + name + "' (expected csv, jsonl, easytpp, rmtpp or store)");
 }
 
 std::string format_name(Format format) {
@@ -626,6 +628,7 @@ std::string format_name(Format format) {
     case Format::Jsonl: return "jsonl";
     case Format::EasyTpp: return "easytpp";
     case Format::Rmtpp: return "rmtpp";
+    case Format::Store: return "store";
   }
   return "?";
 }
@@ -638,11 +641,12 @@ Format detect_format(const std::string& path) {
   std::filesystem::path p(path);
   std::string ext = p.extension().string();
   std::string base = p.filename().string();
+  if (ext == ".tpps") return Format::Store;
   if (ext == ".csv") return Format::Csv;
   if (ext == ".jsonl" || ext == ".ndjson") return Format::Jsonl;
   if (ext == ".json") return Format::EasyTpp;
   if (ext == ".txt" && (starts_with(base, "time") || starts_with(base, "event"))) return Format::Rmtpp;
-  throw Error(path + ": cannot tell the format from the name; give it explicitly (csv, jsonl, easytpp, rmtpp)");
+  throw Error(path + ": cannot tell the format from the name; give it explicitly (csv, jsonl, easytpp, rmtpp, store)");
 }
 
 std::string rmtpp_partner(const std::string& path) {
@@ -656,7 +660,8 @@ std::string rmtpp_partner(const std::string& path) {
 }
 
 Dataset read_dataset(const std::string& spec, const ReadOptions& options, ReadReport* report) {
-  Format format = options.format == Format::Auto ? detect_format(spec) : options.format;
+  // A store is known by its magic bytes whatever its name.
+  Format format = options.format != Format::Auto ? options.format : is_event_store(spec) ? Format::Store : detect_format(spec);
   switch (format) {
     case Format::Csv: return read_event_log_csv(spec, options, report);
     case Format::Jsonl: return read_event_log_jsonl(spec, options, report);
@@ -666,6 +671,18 @@ Dataset read_dataset(const std::string& spec, const ReadOptions& options, ReadRe
       std::string partner = rmtpp_partner(spec);
       return starts_with(base, "time") ? read_rmtpp(spec, partner, options, report)
                                        : read_rmtpp(partner, spec, options, report);
+    }
+    case Format::Store: {
+      // A store is already validated data with its own schema: the reader options that resolve or
+      // repair text input have nothing to act on.
+      if (options.schema || !options.users.empty() || options.drop_invalid || options.sort)
+        throw Error(spec + ": an event store carries its schema and users; --schema, --users, --drop-invalid and "
+                           "--sort apply to text input");
+      Dataset data = EventStore(spec).load_all();
+      if (options.require_categories)
+        for (const auto& seq : data.sequences)
+          if (seq.category < 0) throw DataError(spec, 0, "categories", "user '" + seq.user + "' has no category");
+      return data;
     }
     case Format::Auto: break;
   }
@@ -756,6 +773,7 @@ void write_dataset(const Dataset& data, const std::string& spec, const WriteOpti
       else write_rmtpp(data, partner, spec);
       break;
     }
+    case Format::Store: write_event_store(data, spec); break;
     case Format::Auto: throw Error(spec + ": no format");
   }
   if (!options.users.empty()) write_users(data, options.users);
@@ -820,6 +838,7 @@ std::vector<std::string> lost_in_format(const Dataset& data, Format format, bool
     bool default_window = !s.events.empty() && s.t_start == s.events.front().time && s.t_end == s.events.back().time;
     windows |= !default_window;
   }
+  if (format == Format::Store) return lost;  // a store holds everything a Dataset does
   bool event_log = format == Format::Csv || format == Format::Jsonl;
   if (!event_log) {
     if (text) lost.push_back("event text");

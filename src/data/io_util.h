@@ -50,6 +50,20 @@ struct RawEvent {
   std::size_t line{0};
 };
 
+// Column positions of an event log's CSV header (-1: absent); meta holds m0, m1, ... in order.
+struct EventLogColumns {
+  int user{-1}, time{-1}, type{-1}, stimulus{-1}, text{-1}, category{-1};
+  std::vector<int> meta;
+  std::size_t count{0};  // fields per record
+};
+struct CsvRecord;
+// The header's columns; a DataError at `line` for an unknown, repeated or missing column.
+EventLogColumns event_log_columns(const std::vector<std::string>& header, const std::string& path, std::size_t line);
+// One CSV record / one JSON line of an event log as a RawEvent; a DataError names the bad field.
+// `last`: the file's last record (a short one is reported as a likely truncation).
+RawEvent csv_event(const CsvRecord& record, const EventLogColumns& columns, const std::string& path, bool last);
+RawEvent json_event(const nlohmann::json& value, const std::string& path, std::size_t line);
+
 // A user's category as written, with where: resolved to an id once every source is read.
 struct CategoryToken {
   std::string value;

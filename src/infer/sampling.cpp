@@ -121,11 +121,9 @@ GeneratedEvents generate_next_events(Model& model, const Schema& schema, const S
   return out;
 }
 
-Dataset simulate_dataset(Model& model, const Schema& schema, std::size_t num_sequences, double horizon,
-                         std::uint64_t seed, bool prefer_model_target, const Context& ctx) {
+void simulate_sequences(Model& model, const Schema& schema, std::size_t num_sequences, double horizon, std::uint64_t seed,
+                        bool prefer_model_target, const Context& ctx, const std::function<void(Sequence&)>& sink) {
   if (!(horizon > 0) || !std::isfinite(horizon)) throw Error("simulation: horizon must be positive and finite");
-  Dataset data;
-  data.schema = schema;
   ThinningOptions thinning;
   thinning.t_start = 0.0;
   thinning.t_end = horizon;
@@ -138,8 +136,16 @@ Dataset simulate_dataset(Model& model, const Schema& schema, std::size_t num_seq
     seq.user = std::to_string(i);
     seq.t_start = 0.0;
     seq.t_end = horizon;
-    data.sequences.push_back(std::move(seq));
+    sink(seq);
   }
+}
+
+Dataset simulate_dataset(Model& model, const Schema& schema, std::size_t num_sequences, double horizon,
+                         std::uint64_t seed, bool prefer_model_target, const Context& ctx) {
+  Dataset data;
+  data.schema = schema;
+  simulate_sequences(model, schema, num_sequences, horizon, seed, prefer_model_target, ctx,
+                     [&](Sequence& seq) { data.sequences.push_back(std::move(seq)); });
   return data;
 }
 

@@ -46,19 +46,28 @@ SavedModel model_for_simulation(nlohmann::json config, int num_types, const Cont
   return saved;
 }
 
-Dataset simulate_in_file_units(const SavedModel& saved, std::size_t num_sequences, double horizon, std::uint64_t seed,
-                               bool prefer_model_target, const Context& ctx) {
+Schema simulate_in_file_units(const SavedModel& saved, std::size_t num_sequences, double horizon, std::uint64_t seed,
+                              bool prefer_model_target, const Context& ctx, const std::function<void(Sequence&)>& sink) {
   if (!(horizon > 0) || !std::isfinite(horizon)) throw Error("simulate: the horizon must be positive and finite");
   Model& model = *saved.model;
   model.eval();
   torch::NoGradGuard no_grad;
   // Simulated in model units on [0, horizon·scale], returned in file units on [0, horizon].
   const TimeScale& scale = saved.time_scale;
-  Dataset data = simulate_dataset(model, saved.schema, num_sequences, scale.scale * horizon, seed, prefer_model_target, ctx);
-  for (auto& seq : data.sequences) {
-    for (auto& e : seq.events) e.time = scale.duration_to_file(e.time);
-    seq.t_end = horizon;
-  }
+  simulate_sequences(model, saved.schema, num_sequences, scale.scale * horizon, seed, prefer_model_target, ctx,
+                     [&](Sequence& seq) {
+                       for (auto& e : seq.events) e.time = scale.duration_to_file(e.time);
+                       seq.t_end = horizon;
+                       sink(seq);
+                     });
+  return saved.schema;
+}
+
+Dataset simulate_in_file_units(const SavedModel& saved, std::size_t num_sequences, double horizon, std::uint64_t seed,
+                               bool prefer_model_target, const Context& ctx) {
+  Dataset data;
+  data.schema = simulate_in_file_units(saved, num_sequences, horizon, seed, prefer_model_target, ctx,
+                                       [&](Sequence& seq) { data.sequences.push_back(std::move(seq)); });
   return data;
 }
 

@@ -15,18 +15,28 @@ FitConfig FitConfig::from_json(const nlohmann::json& config, std::uint64_t defau
 }
 
 FitResult fit_model(const FitConfig& config, const TrainingData& data, const FitOptions& options) {
+  const DatasetSource train(data.train);
+  if (!data.dev) return fit_model(config, train, nullptr, data.text_features, options);
+  const DatasetSource dev(*data.dev);
+  return fit_model(config, train, &dev, data.text_features, options);
+}
+
+FitResult fit_model(const FitConfig& config, const SequenceSource& train, const SequenceSource* dev,
+                    const nlohmann::json& text_features, const FitOptions& options) {
   nlohmann::json model_config = config.model;
   // The model saves the fitted featuriser state, not the settings it was fitted from, so new data
   // is featurised exactly as the training data was.
-  if (!data.text_features.is_null())
-    model_config["text_features"] = data.text_features;
+  if (!text_features.is_null())
+    model_config["text_features"] = text_features;
   else if (!config.text_features.is_null())
     throw Error("fit: the config has \"text_features\" but the data was prepared without them "
                 "(TrainingDataOptions::text_features)");
   Context ctx = options.context;
   ctx.seed = config.train.seed;
   ctx.apply();  // seeds the parameter initialisation below
-  ModelPtr model = ModelRegistry::instance().create(model_config, data.train.schema);
+  const Schema& schema = train.schema();
+  const TimeScale scale = train.time_scale();
+  ModelPtr model = ModelRegistry::instance().create(model_config, schema);
 
   TrainerOptions trainer_options;
   if (!options.output.empty()) trainer_options.checkpoint = options.output + ".ckpt";
@@ -36,11 +46,11 @@ FitResult fit_model(const FitConfig& config, const TrainingData& data, const Fit
   trainer_options.group = options.group;
   Trainer trainer(model, config.train, ctx, trainer_options);
   FitResult result;
-  result.training = trainer.fit(data.train, data.dev ? &*data.dev : nullptr);
+  result.training = trainer.fit(train, dev);
 
   const bool writes_files = !options.group || options.group->rank() == 0;
-  if (!options.output.empty() && writes_files) save_model(options.output, model, data.train.schema, data.train.time_scale);
-  result.model = SavedModel{model, data.train.schema, data.train.time_scale, model->config()};
+  if (!options.output.empty() && writes_files) save_model(options.output, model, schema, scale);
+  result.model = SavedModel{model, schema, scale, model->config()};
   return result;
 }
 

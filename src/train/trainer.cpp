@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <numeric>
 #include <ostream>
 
 #include "tpp/core/error.h"
@@ -177,12 +178,17 @@ nlohmann::json EpochRecord::to_json() const {
 
 double log_likelihood_per_event(Model& model, const Dataset& data, const IntegralOptions& integral, const Context& ctx,
                                 int batch_size) {
+  return log_likelihood_per_event(model, DatasetSource(data), integral, ctx, batch_size);
+}
+
+double log_likelihood_per_event(Model& model, const SequenceSource& data, const IntegralOptions& integral,
+                                const Context& ctx, int batch_size) {
   const bool was_training = model.is_training();
   model.eval();
   torch::NoGradGuard guard;
   double total = 0.0, events = 0.0;
   for (const auto& indices : length_sorted_batch_indices(data, static_cast<std::size_t>(batch_size))) {
-    Batch b = make_batch(data, indices, ctx);
+    Batch b = data.batch(indices, ctx);
     total += model.likelihood_terms(model.encode(b), integral).weighted_sum(b.weight).item<double>();
     events += weighted_action_count(b).item<double>();
   }
@@ -355,7 +361,7 @@ RunState read_checkpoint(const std::string& path, Model& model, torch::optim::Op
 // Dev LL/event of a data-parallel group: each rank scores its shard of every evaluation batch and
 // the sums are added over the group, so every rank gets the single-process value (up to the order
 // of the sums) for a world_size-th of the work.
-double group_log_likelihood_per_event(Model& model, const Dataset& data, const IntegralOptions& integral,
+double group_log_likelihood_per_event(Model& model, const SequenceSource& data, const IntegralOptions& integral,
                                       const Context& ctx, Collectives& group, int batch_size = 256) {
   const bool was_training = model.is_training();
   model.eval();
@@ -364,7 +370,7 @@ double group_log_likelihood_per_event(Model& model, const Dataset& data, const I
   for (const auto& batch : length_sorted_batch_indices(data, static_cast<std::size_t>(batch_size) * group.world_size())) {
     const auto shard = shard_of_batch(batch, group.rank(), group.world_size());
     if (shard.empty()) continue;
-    Batch b = make_batch(data, shard, ctx);
+    Batch b = data.batch(shard, ctx);
     total += model.likelihood_terms(model.encode(b), integral).weighted_sum(b.weight).item<double>();
     events += weighted_action_count(b).item<double>();
   }
@@ -387,14 +393,14 @@ struct GroupStep {
   double events{0.0};     // user actions encoded (throughput)
 };
 
-GroupStep group_step(Model& model, Collectives& group, const Dataset& train, const std::vector<std::size_t>& batch,
+GroupStep group_step(Model& model, Collectives& group, const SequenceSource& train, const std::vector<std::size_t>& batch,
                      const std::vector<std::vector<double>>& iptw_weights, const IntegralOptions& integral,
                      const LossWeights& weights, FlatParameters& parameters, const Context& ctx) {
   parameters.zero_grad();
   double local[3] = {0.0, 0.0, 0.0};
   const auto shard = shard_of_batch(batch, group.rank(), group.world_size());
   if (!shard.empty()) {
-    Batch b = make_batch(train, shard, ctx);
+    Batch b = train.batch(shard, ctx);
     if (!iptw_weights.empty()) b.weight = batch_weights(b, iptw_weights);
     local[1] = b.action_mask.sum().item<double>();
     if (local[1] > 0) {
@@ -421,11 +427,13 @@ GroupStep group_step(Model& model, Collectives& group, const Dataset& train, con
 // training data: rank 0's parameters are broadcast (they agree already when every rank seeded the
 // same initialisation or read the same checkpoint), and a rank that resumed at another epoch or
 // read other data (whose batch order would differ) is an error.
-void agree_on_start(Collectives& group, FlatParameters& parameters, int epoch, const Dataset& train,
+void agree_on_start(Collectives& group, FlatParameters& parameters, int epoch, const SequenceSource& train,
                     const std::string& checkpoint) {
   torch::NoGradGuard guard;
-  const double events = static_cast<double>(train.num_events());
-  const double local[3] = {static_cast<double>(epoch), static_cast<double>(train.sequences.size()), events};
+  std::size_t events_count = 0;
+  for (std::size_t n : train.lengths()) events_count += n;
+  const double events = static_cast<double>(events_count);
+  const double local[3] = {static_cast<double>(epoch), static_cast<double>(train.size()), events};
   std::vector<torch::Tensor> start{parameters.flat().detach(),
                                    torch::tensor({local[0], local[1], local[2]},
                                                  torch::TensorOptions(torch::kFloat64).device(parameters.flat().device()))};
@@ -443,15 +451,22 @@ void agree_on_start(Collectives& group, FlatParameters& parameters, int epoch, c
                             group.rank(), epoch, root_epoch, checkpoint.empty() ? "(none)" : checkpoint));
 }
 
-void check_schema(const Model& model, const Dataset& data, const char* what) {
-  if (data.schema.num_action_types != model.num_types())
-    throw Error(fmt::format("{} data has {} action types, the model {}", what, data.schema.num_action_types, model.num_types()));
+void check_schema(const Model& model, const SequenceSource& data, const char* what) {
+  if (data.schema().num_action_types != model.num_types())
+    throw Error(fmt::format("{} data has {} action types, the model {}", what, data.schema().num_action_types, model.num_types()));
   if (data.num_actions() == 0) throw Error(fmt::format("{} data has no actions", what));
 }
 
 }  // namespace
 
 TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
+  const DatasetSource train_source(train);
+  if (!dev) return fit(train_source, nullptr);
+  const DatasetSource dev_source(*dev);
+  return fit(train_source, &dev_source);
+}
+
+TrainResult Trainer::fit(const SequenceSource& train, const SequenceSource* dev) {
   model_->to(ctx_.device, ctx_.dtype);
   check_schema(*model_, train, "training");
   if (dev) check_schema(*model_, *dev, "dev");
@@ -475,15 +490,17 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
   const IntegralOptions evaluation = config_.evaluation_integral();
   const LossWeights weights = config_.loss_weights();
   const IptwConfig iptw = config_.iptw();
+  if (iptw.enabled() && !train.in_memory())
+    throw Error("train: \"iptw\" refits its weights on every training sequence at once; train from an event log "
+                "rather than an event store");
   if (iptw.enabled())
-    for (const auto& seq : train.sequences)
+    for (const auto& seq : train.in_memory()->sequences)
       if (seq.category < 0)
         throw Error("train: \"iptw\": training user '" + seq.user +
                     "' has no category (a users file with a category for every training user)");
   auto stop_now = [&] { return dev && config_.patience > 0 && state.bad_epochs >= config_.patience; };
 
-  std::vector<std::size_t> lengths;
-  for (const auto& seq : train.sequences) lengths.push_back(seq.events.size());
+  const std::vector<std::size_t> lengths = train.lengths();
   TrainResult result;
   int epochs_this_call = 0;
   double seconds_this_call = 0.0;
@@ -520,7 +537,7 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
         within.update(static_cast<int64_t>(step.events));
         continue;
       }
-      Batch batch = make_batch(train, indices, ctx_);
+      Batch batch = train.batch(indices, ctx_);
       if (!state.iptw_weights.empty()) batch.weight = batch_weights(batch, state.iptw_weights);
       // Normalised by the unweighted count (not Σ w): the mean-1 IPTW weights then weigh events
       // across batches as eq. (8) does, instead of each batch being rescaled to its own mean.
@@ -551,7 +568,7 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
     // Algorithm 1: the weights are refitted after every η-th epoch from the parameters just
     // trained (none after the last epoch, where nothing would use them).
     if (iptw.enabled() && epoch % iptw.refit_every == 0 && epoch < config_.epochs) {
-      IptwWeights fitted = fit_iptw_weights(*model_, train, iptw, ctx_);
+      IptwWeights fitted = fit_iptw_weights(*model_, *train.in_memory(), iptw, ctx_);
       state.iptw_weights = std::move(fitted.weight);
       record.iptw = fitted.to_json();
     }
@@ -614,7 +631,7 @@ TrainResult Trainer::fit(const Dataset& train, const Dataset* dev) {
   return result;
 }
 
-TrainResult Trainer::fit_lbfgs(const Dataset& train, const Dataset* dev) {
+TrainResult Trainer::fit_lbfgs(const SequenceSource& train, const SequenceSource* dev) {
   if (config_.iptw().enabled()) throw Error("train: \"iptw\" re-weights mini-batch training; use \"optimizer\": \"adam\"");
   const auto began = std::chrono::steady_clock::now();
   torch::manual_seed(epoch_seed(config_.seed, 1));
@@ -624,7 +641,9 @@ TrainResult Trainer::fit_lbfgs(const Dataset& train, const Dataset* dev) {
   mle.tolerance = config_.tolerance;
   mle.integral = config_.evaluation_integral();
   mle.progress = ctx_.progress;
-  MleResult fitted = fit_mle(*model_, make_batch(train, ctx_), mle);
+  std::vector<std::size_t> all(train.size());  // full batch: L-BFGS needs every sequence at once
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  MleResult fitted = fit_mle(*model_, train.batch(all, ctx_), mle);
   model_->eval();
   EpochRecord record;
   record.epoch = 1;

@@ -1,6 +1,7 @@
 list(APPEND TPP_TESTS
   tests/cli/verbs_test.cpp
   tests/cli/output_test.cpp
+  tests/cli/store_cli_test.cpp
   tests/cli/generate_test.cpp
   tests/cli/expert_cli_test.cpp
   tests/cli/iptw_cli_test.cpp

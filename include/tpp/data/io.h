@@ -1,6 +1,6 @@
 #pragma once
 // Readers and writers for event data: our canonical event log (CSV, JSONL) with its optional users
-// file and schema, EasyTPP JSON, and RMTPP paired text files. Every malformed input raises a
+// file and schema, EasyTPP JSON, RMTPP paired text files, and the binary event store (data/event_store.h). Every malformed input raises a
 // tpp::DataError "file:line: field: reason"; with drop_invalid the offending row or sequence is
 // skipped instead and counted in a ReadReport. docs/formats.md describes the formats.
 #include <cstddef>
@@ -12,12 +12,13 @@
 
 namespace tpp {
 
-enum class Format { Auto, Csv, Jsonl, EasyTpp, Rmtpp };
+enum class Format { Auto, Csv, Jsonl, EasyTpp, Rmtpp, Store };
 
-// "csv", "jsonl", "easytpp" (alias "json"), "rmtpp"; "" or "auto" gives Auto. Throws tpp::Error.
+// "csv", "jsonl", "easytpp" (alias "json"), "rmtpp", "store"; "" or "auto" gives Auto. Throws tpp::Error.
 Format parse_format(const std::string& name);
 std::string format_name(Format format);
-// From the path: *.csv, *.jsonl, *.json (EasyTPP), time*.txt / event*.txt (RMTPP pair).
+// From the path: *.csv, *.jsonl, *.json (EasyTPP), time*.txt / event*.txt (RMTPP pair), *.tpps (store).
+// read_dataset also knows a store by its magic bytes, whatever its name.
 // Throws tpp::Error when the path says nothing.
 Format detect_format(const std::string& path);
 // The partner of an RMTPP file: time-X.txt <-> event-X.txt (also time.txt <-> event.txt).

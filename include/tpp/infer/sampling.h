@@ -3,6 +3,7 @@
 // re-encodes the growing history with encode() and bounds with intensity_upper_bound(), and
 // multi-step generation from a history prefix. Times here are absolute, in model units.
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <vector>
@@ -66,5 +67,9 @@ GeneratedEvents generate_next_events(Model& model, const Schema& schema, const S
 // user "i" drawn with stream_seed(seed, i).
 Dataset simulate_dataset(Model& model, const Schema& schema, std::size_t num_sequences, double horizon,
                          std::uint64_t seed, bool prefer_model_target = true, const Context& ctx = {});
+// The same sequences handed to `sink` one at a time as they are drawn, none kept (a simulation
+// written straight into a store holds one sequence at a time).
+void simulate_sequences(Model& model, const Schema& schema, std::size_t num_sequences, double horizon, std::uint64_t seed,
+                        bool prefer_model_target, const Context& ctx, const std::function<void(Sequence&)>& sink);
 
 }  // namespace tpp

@@ -4,6 +4,7 @@
 // units the model was trained on, so that simulated data reads like the data it was fitted to.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include <nlohmann/json.hpp>
 
@@ -27,5 +28,9 @@ SavedModel model_for_simulation(nlohmann::json config, int num_types, const Cont
 // generic sampler through the Model interface.
 Dataset simulate_in_file_units(const SavedModel& model, std::size_t num_sequences, double horizon, std::uint64_t seed,
                                bool prefer_model_target, const Context& ctx);
+// The same sequences handed to `sink` one at a time, in file units, none kept; returns the
+// schema they use.
+Schema simulate_in_file_units(const SavedModel& model, std::size_t num_sequences, double horizon, std::uint64_t seed,
+                              bool prefer_model_target, const Context& ctx, const std::function<void(Sequence&)>& sink);
 
 }  // namespace tpp

@@ -48,5 +48,10 @@ struct FitResult {
 // Builds config.model for data.train's schema (with data.text_features as its fitted featuriser),
 // trains it on data.train, early-stopping on data.dev when present, and saves it to options.output.
 FitResult fit_model(const FitConfig& config, const TrainingData& data, const FitOptions& options = {});
+// The same from sources read batch by batch (e.g. a store prepared by prepare_store_training_data,
+// data/store_source.h): the model takes train's schema and time scale; text_features is the fitted
+// featuriser state the sources apply (null: none).
+FitResult fit_model(const FitConfig& config, const SequenceSource& train, const SequenceSource* dev,
+                    const nlohmann::json& text_features, const FitOptions& options = {});
 
 }  // namespace tpp

@@ -14,6 +14,7 @@
 #include "tpp/core/config_fields.h"
 #include "tpp/core/context.h"
 #include "tpp/data/dataset.h"
+#include "tpp/data/sequence_source.h"
 #include "tpp/models/model.h"
 #include "tpp/train/data_parallel.h"
 #include "tpp/train/iptw.h"
@@ -100,6 +101,8 @@ struct TrainerOptions {
 // gradients, in eval mode.
 double log_likelihood_per_event(Model& model, const Dataset& data, const IntegralOptions& integral,
                                 const Context& ctx, int batch_size = 256);
+double log_likelihood_per_event(Model& model, const SequenceSource& data, const IntegralOptions& integral,
+                                const Context& ctx, int batch_size = 256);
 
 class Trainer {
  public:
@@ -107,9 +110,12 @@ class Trainer {
   // Trains on `train`, early-stopping on `dev` when given (nullptr: runs every epoch and keeps the
   // last). The model ends with the selected parameters, in eval mode.
   TrainResult fit(const Dataset& train, const Dataset* dev = nullptr);
+  // The same from sources read batch by batch (e.g. event stores, data/store_source.h). IPTW
+  // needs the training sequences in memory (SequenceSource::in_memory).
+  TrainResult fit(const SequenceSource& train, const SequenceSource* dev = nullptr);
 
  private:
-  TrainResult fit_lbfgs(const Dataset& train, const Dataset* dev);
+  TrainResult fit_lbfgs(const SequenceSource& train, const SequenceSource* dev);
 
   ModelPtr model_;
   TrainConfig config_;
