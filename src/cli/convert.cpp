@@ -3,11 +3,15 @@
 #include <iostream>
 
 #include "tpp/cli/command.h"
+#include "tpp/core/atomic_output.h"
 #include "tpp/data/io.h"
 
 namespace tpp {
 
 int run_convert(const ConvertOptions& o) {
+  check_output_path(o.output, "output");
+  if (!o.users_out.empty()) check_output_path(o.users_out, "--users-out");
+  if (!o.schema_out.empty()) check_output_path(o.schema_out, "--schema-out");
   ReadReport report;
   Dataset data = read_dataset(o.input, o.reader.read_options(), &report);
 

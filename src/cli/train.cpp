@@ -5,6 +5,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "tpp/core/atomic_output.h"
 #include "tpp/core/error.h"
 #include "tpp/data/prepare.h"
 #include "tpp/train/fit.h"
@@ -60,6 +61,8 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
 }
 
 int run_train(const TrainOptions& options) {
+  // Found before a whole training run, not after it.
+  check_output_path(options.output, "--output");
   // IPTW needs every training user's category: the config is read first so that a user without one
   // is reported at its first line of the training log, before anything is trained.
   const bool iptw = FitConfig::from_json(read_json_argument(options.config, "model config"), options.common.seed,
