@@ -8,7 +8,7 @@ TPP      := $(BUILD)/tpp
 DEB_PACKAGES := cmake make g++ libtorch-dev libopenblas0-serial libgtest-dev libcli11-dev nlohmann-json3-dev libfmt-dev libcpp-httplib-dev pkg-config python3 curl
 DEB_PACKAGES += python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest
 
-.PHONY: all deps configure build run test bench experiments gpu clean python
+.PHONY: all deps configure build run test bench experiments gpu clean python fuzz
 
 all: build
 
@@ -40,6 +40,14 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# The reader fuzzer for long (docs/reliability.md; `make test` runs 3,000 inputs per format):
+# FUZZ_INPUTS mutated inputs per format from seed FUZZ_SEED, findings kept in $(BUILD)/fuzz-findings.
+FUZZ_INPUTS ?= 1000000
+FUZZ_SEED   ?= 1
+fuzz: configure
+	cmake --build $(BUILD) -j $(JOBS) --target tpp_fuzz
+	$(BUILD)/tpp_fuzz --inputs $(FUZZ_INPUTS) --seed $(FUZZ_SEED) --out $(BUILD)/fuzz-findings
 
 bench: build
 	bash bench/run.sh $(BUILD)
