@@ -48,6 +48,7 @@ FUZZ_SEED   ?= 1
 fuzz: configure
 	cmake --build $(BUILD) -j $(JOBS) --target tpp_fuzz
 	$(BUILD)/tpp_fuzz --inputs $(FUZZ_INPUTS) --seed $(FUZZ_SEED) --out $(BUILD)/fuzz-findings
+	python3 tests/fuzz/fuzz_gatech.py --inputs $(FUZZ_INPUTS) --seed $(FUZZ_SEED)
 
 bench: build
 	bash bench/run.sh $(BUILD)

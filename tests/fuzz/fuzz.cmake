@@ -10,3 +10,5 @@ endif()
 # "layers": 100000 builds for minutes (docs/reliability.md).
 add_test(NAME fuzz_inputs COMMAND tpp_fuzz --corpus ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus --inputs 3000 --seed 1
          --format csv,jsonl,easytpp,rmtpp,schema,users)
+# The Gatech pickle converter (tools/gatech_to_jsonl.py), fuzzed in Python.
+add_test(NAME fuzz_gatech COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_gatech.py --inputs 3000 --seed 1)
