@@ -227,7 +227,8 @@ Dataset read_easytpp(const std::string& path, const ReadOptions& options, ReadRe
       list = &doc[key];
       if (!list->is_array()) throw DataError(path, 0, key, "expected a list of sequences");
     } else {
-      throw DataError(path, 0, "json", "expected a list of sequences or a dict holding one");
+      throw DataError(path, line_of_offset(text, text.find_first_not_of(" \t\r\n")), "json",
+                      "expected a list of sequences or a dict holding one");
     }
     auto lines = list ? element_lines(text, key) : std::vector<std::size_t>{};
     for (std::size_t i = 0; list && i < list->size(); ++i)

@@ -758,6 +758,9 @@ Schema read_schema(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e309
     throw DataError(path, io::json_error_line(text, e), "schema", std::string("invalid JSON: ") + e.what());
   }
+  // Located at the document's first value, the line that should open the object.
+  if (!j.is_object())
+    throw DataError(path, io::line_of_offset(text, text.find_first_not_of(" \t\r\n")), "schema", "expected a JSON object");
   return schema_from_layout(std::move(j), path);
 }
 

@@ -82,6 +82,8 @@ TEST(InputValidation, SchemaEntriesAreNamed) {
   EXPECT_EQ(e.field(), "affects.s[1]") << e.what();
   e = read_error([&] { read_schema(write(dir, "d.json", std::string("{\"action_names\": [\"a\xff\"]}"))); });
   EXPECT_EQ(e.line(), 1u) << e.what();
+  e = read_error([&] { read_schema(write(dir, "e.json", "\n\n[1, 2]\n")); });
+  EXPECT_EQ(e.line(), 3u) << e.what();
 }
 
 TEST(InputValidation, TimesWhoseDifferenceOverflowsAreRefused) {
@@ -135,6 +137,8 @@ TEST(InputValidation, BinaryGarbageIsShownEscaped) {
 TEST(InputValidation, EasyTppInvalidUtf8IsLocatedOnItsLine) {
   testing::TempDir dir;
   auto e = dataset_error(write(dir, "a.json", "[{\"time_since_start\": [0, 1],\n \"type_event\": [0, 1], \"x\": \"\xc0\x80\"}]\n"));
+  EXPECT_EQ(e.line(), 2u) << e.what();
+  e = dataset_error(write(dir, "b.json", "\n\"just a string\"\n"));
   EXPECT_EQ(e.line(), 2u) << e.what();
 }
 
