@@ -11,7 +11,7 @@ DEB_PACKAGES := cmake make g++ ccache libtorch-dev libopenblas0-pthread libgtest
 DEB_PACKAGES += zlib1g-dev time
 DEB_PACKAGES += python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest
 
-.PHONY: all deps configure build run test bench experiments gpu clean python
+.PHONY: all deps configure build run test bench experiments gpu clean python fuzz
 
 all: build
 
@@ -43,6 +43,19 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# The reader fuzzer for long (docs/reliability.md; `make test` runs 3,000 inputs per format):
+# FUZZ_INPUTS mutated inputs per format from seed FUZZ_SEED, findings kept in $(BUILD)/fuzz-findings.
+FUZZ_INPUTS ?= 1000000
+FUZZ_SEED   ?= 1
+fuzz: configure
+	cmake --build $(BUILD) -j $(JOBS) --target tpp_fuzz
+	$(BUILD)/tpp_fuzz --inputs $(FUZZ_INPUTS) --seed $(FUZZ_SEED) --out $(BUILD)/fuzz-findings \
+	  --format csv,jsonl,easytpp,rmtpp,schema,users
+	python3 tests/fuzz/fuzz_gatech.py --inputs $(FUZZ_INPUTS) --seed $(FUZZ_SEED)
+	@# Model configs last and without failing the target: their sizes have no upper bound yet
+	@# (docs/reliability.md), so a mutated "layers": 100000 runs past the time limit.
+	-$(BUILD)/tpp_fuzz --inputs $(FUZZ_INPUTS) --seed $(FUZZ_SEED) --out $(BUILD)/fuzz-findings --format config
 
 bench: build
 	bash bench/run.sh $(BUILD)

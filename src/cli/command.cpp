@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -23,7 +24,7 @@ void add_common_options(CLI::App& cmd, CommonOptions& o) {
   cmd.add_option("--device", o.device, "cpu or cuda[:N]")->capture_default_str();
   cmd.add_option("--dtype", o.dtype, "float32 or float64")->capture_default_str();
   cmd.add_option("--seed", o.seed, "random seed")->capture_default_str();
-  cmd.add_option("--threads", o.threads, "CPU threads (0: the cores not already busy)")->capture_default_str();
+  cmd.add_option("--threads", o.threads, "CPU threads (0: the cores not already busy)")->capture_default_str()->check(non_negative_number());
   cmd.add_flag("--json", o.json, "machine-readable JSON on stdout");
   cmd.add_flag("-q,--quiet", o.quiet, "no progress output");
 }
@@ -34,6 +35,22 @@ void add_tolerance_option(CLI::App& cmd, double& tolerance) {
       ->capture_default_str()
       ->check(CLI::Range(1e-15, 0.1));
 }
+
+namespace {
+CLI::Validator number_check(bool allow_zero) {
+  return CLI::Validator(
+      [allow_zero](std::string& input) -> std::string {
+        double value = 0;
+        if (!CLI::detail::lexical_cast(input, value) || !(allow_zero ? value >= 0 : value > 0))
+          return std::string(allow_zero ? "must be zero or more" : "must be positive") + ", got " + input;
+        return "";
+      },
+      allow_zero ? "NONNEGATIVE" : "POSITIVE");
+}
+}  // namespace
+
+CLI::Validator positive_number() { return number_check(false); }
+CLI::Validator non_negative_number() { return number_check(true); }
 
 ReadOptions ReaderOptions::read_options() const {
   ReadOptions read;
@@ -68,8 +85,20 @@ nlohmann::json read_json_argument(const std::string& arg, const std::string& wha
   }
   try {
     return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(where + ": invalid JSON: " + e.what());
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e309
+    // The line of a parse error; a number no double holds carries no position, so its token is found.
+    std::size_t line = 0;
+    std::size_t offset = std::string::npos;
+    if (const auto* parse = dynamic_cast<const nlohmann::json::parse_error*>(&e)) {
+      offset = parse->byte > 0 ? parse->byte - 1 : 0;
+    } else {
+      const std::string what = e.what();
+      const std::size_t at = what.find("parsing '"), end = at == std::string::npos ? at : what.find('\'', at + 9);
+      if (end != std::string::npos) offset = text.find(what.substr(at + 9, end - at - 9));
+    }
+    if (offset != std::string::npos)
+      line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(std::min(offset, text.size())), '\n'));
+    throw DataError(where, line, "json", std::string("invalid JSON: ") + e.what());
   }
 }
 

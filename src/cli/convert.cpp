@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "tpp/cli/command.h"
+#include "tpp/core/atomic_output.h"
 #include "tpp/data/event_store.h"
 #include "tpp/data/io.h"
 #include "tpp/data/store_conversion.h"
@@ -40,6 +41,9 @@ int convert_streaming(const ConvertOptions& o) {
 }  // namespace
 
 int run_convert(const ConvertOptions& o) {
+  check_output_path(o.output, "output");
+  if (!o.users_out.empty()) check_output_path(o.users_out, "--users-out");
+  if (!o.schema_out.empty()) check_output_path(o.schema_out, "--schema-out");
   const Format target_format = parse_format(o.to) == Format::Auto ? detect_format(o.output) : parse_format(o.to);
   const Format source_format = parse_format(o.reader.from) != Format::Auto ? parse_format(o.reader.from)
                                : is_event_store(o.input)                   ? Format::Store

@@ -123,8 +123,8 @@ void add_evaluate(CLI::App& app, CommandAction& action) {
   add_common_options(*cmd, o->common);
   cmd->add_option("--model", o->model, "saved model file")->required();
   cmd->add_option("--data", o->data, "data file")->required();
-  cmd->add_option("--top-k", o->top_k, "k of the top-k accuracy")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--batch-size", o->batch_size, "sequences per batch")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--top-k", o->top_k, "k of the top-k accuracy")->capture_default_str()->check(positive_number());
+  cmd->add_option("--batch-size", o->batch_size, "sequences per batch")->capture_default_str()->check(positive_number());
   cmd->add_option("--target-last", o->target_fraction,
                   "score only this last fraction of each sequence's actions (ExPERT: 0.3)")
       ->capture_default_str()

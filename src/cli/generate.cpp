@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "tpp/cli/command.h"
+#include "tpp/core/atomic_output.h"
 #include "tpp/core/error.h"
 #include "tpp/infer/plot.h"
 
@@ -14,6 +15,8 @@ namespace tpp {
 int run_generate(const GenerateOptions& o) {
   if (o.output.empty()) throw Error("generate: -o/--output is required");
   if (o.n_seq == 0) throw Error("generate: --n-seq must be positive");
+  check_output_path(o.output, "--output");
+  if (!o.plot.empty()) check_output_path(o.plot, "--plot");
   nlohmann::json config = o.config.empty() ? nlohmann::json::object() : read_json_argument(o.config, "generator config");
   config = apply_overrides(config, o.params);
   const GeneratedData gen = generate_process(o.process, config, o.n_seq, o.seed);

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "tpp/core/atomic_output.h"
 #include "tpp/core/error.h"
 #include "tpp/data/event_store.h"
 #include "tpp/data/prepare.h"
@@ -93,6 +94,7 @@ void predict_store_command(const SavedModel& saved, const PredictCommandOptions&
 }  // namespace
 
 int run_predict(const PredictCommandOptions& o) {
+  if (!o.output.empty() && o.output != "-") check_output_path(o.output, "--output");
   Context ctx = o.common.context();
   ctx.apply();
   auto saved = load_model(o.model, ctx);
@@ -122,16 +124,9 @@ int run_predict(const PredictCommandOptions& o) {
     run(std::cout);
     return 0;
   }
-  const std::string tmp = o.output + ".tmp";
-  {
-    std::ofstream out(tmp);
-    if (!out) throw Error(o.output + ": cannot write");
-    run(out);
-    if (!out) throw Error(o.output + ": write failed");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, o.output, ec);
-  if (ec) throw Error(o.output + ": cannot write: " + ec.message());
+  AtomicOutput out(o.output);
+  run(out.stream());
+  out.commit();
   report_output(o);
   return 0;
 }
@@ -143,8 +138,8 @@ void add_predict(CLI::App& app, CommandAction& action) {
   cmd->add_option("--model", o->model, "saved model file")->required();
   cmd->add_option("--data", o->data, "data file")->required();
   cmd->add_option("-o,--output", o->output, "output JSONL (default stdout)");
-  cmd->add_option("--top-k", o->top_k, "most probable types listed per event")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--batch-size", o->batch_size, "sequences per batch")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--top-k", o->top_k, "most probable types listed per event")->capture_default_str()->check(positive_number());
+  cmd->add_option("--batch-size", o->batch_size, "sequences per batch")->capture_default_str()->check(positive_number());
   cmd->add_option("--target-last", o->target_fraction, "predict only this last fraction of each sequence's actions")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));

@@ -118,19 +118,19 @@ void add_serve(CLI::App& app, CommandAction& action) {
   cmd->add_option("--port", o->port, "TCP port (0: any free one, printed)")->capture_default_str()->check(CLI::Range(0, 65535));
   cmd->add_option("--state-dir", o->state_dir, "write-ahead log and snapshots (default: <model>.state)");
   cmd->add_option("--token-file", o->token_file, "require \"Authorization: Bearer <first line of this file>\"");
-  cmd->add_option("--max-body-bytes", o->max_body_bytes, "largest request body")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--max-events", o->max_events, "most events per request")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--max-users", o->max_users, "most histories per stateless /v1/predict request")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--max-body-bytes", o->max_body_bytes, "largest request body")->capture_default_str()->check(positive_number());
+  cmd->add_option("--max-events", o->max_events, "most events per request")->capture_default_str()->check(positive_number());
+  cmd->add_option("--max-users", o->max_users, "most histories per stateless /v1/predict request")->capture_default_str()->check(positive_number());
   cmd->add_option("--cache-users", o->cache_users, "user states kept in memory (LRU); others are rebuilt from their events")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->add_option("--fsync", o->fsync, "always (before each reply), interval, or never")->capture_default_str()
       ->check(CLI::IsMember({"always", "interval", "never"}));
-  cmd->add_option("--fsync-interval-ms", o->fsync_interval_ms, "sync period of --fsync interval")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--fsync-interval-ms", o->fsync_interval_ms, "sync period of --fsync interval")->capture_default_str()->check(positive_number());
   cmd->add_option("--snapshot-every", o->snapshot_every, "log records between snapshots (0: at shutdown only)")->capture_default_str();
   cmd->add_flag("--allow-out-of-order", o->allow_out_of_order,
                 "merge an event older than the user's last one and rebuild its state, instead of answering 409");
-  cmd->add_option("--top-k", o->top_k, "most probable types in a prediction, unless a request says")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--top-k", o->top_k, "most probable types in a prediction, unless a request says")->capture_default_str()->check(positive_number());
   add_tolerance_option(*cmd, o->tolerance);
   cmd->callback([o, &action] { action = [o] { return run_serve(*o); }; });
 }

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 
+#include "tpp/core/atomic_output.h"
 #include "tpp/core/error.h"
 #include "tpp/data/event_store.h"
 #include "tpp/data/io.h"
@@ -45,6 +46,7 @@ int run_simulate(const SimulateCommandOptions& o) {
   const int sources = !o.model.empty() + !o.config.empty() + !o.model_file.empty();
   if (sources != 1) throw Error("simulate: give exactly one of --model, --config, --model-file");
   if (!(o.horizon > 0) || !std::isfinite(o.horizon)) throw Error("simulate: --horizon must be positive and finite");
+  if (!o.output.empty() && o.output != "-") check_output_path(o.output, "--output");
   Context ctx = o.common.context();
   ctx.apply();
   auto configured = [&] {

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 
+#include "tpp/core/atomic_output.h"
 #include "tpp/core/error.h"
 #include "tpp/data/event_store.h"
 #include "tpp/data/prepare.h"
@@ -162,6 +163,8 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
 }
 
 int run_train(const TrainOptions& options) {
+  // Found before a whole training run, not after it.
+  check_output_path(options.output, "--output");
   if (is_event_store(options.train)) return train_from_store(options, std::cout, std::cerr);
   // IPTW needs every training user's category: the config is read first so that a user without one
   // is reported at its first line of the training log, before anything is trained.

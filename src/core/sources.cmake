@@ -1,5 +1,6 @@
 list(APPEND TPP_SOURCES
   src/core/allocator.cpp
+  src/core/atomic_output.cpp
   src/core/blas.cpp
   src/core/config_fields.cpp
   src/core/context.cpp

@@ -10,9 +10,17 @@ namespace tpp {
 
 namespace {
 
-std::size_t line_of_offset(const std::string& text, std::size_t offset) {
-  offset = std::min(offset, text.size());
-  return 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + offset, '\n'));
+using io::line_of_offset;
+
+// dim_process as written: a positive integer no larger than io::kMaxTypes, refused before the
+// schema allocates a name per type.
+int dim_process_value(const nlohmann::json& v, const std::string& file, std::size_t line, const std::string& where) {
+  if (!v.is_number_integer()) throw DataError(file, line, "dim_process", where + "not an integer: " + v.dump());
+  const bool too_large = v.is_number_unsigned() && v.get<unsigned long long>() > static_cast<unsigned long long>(io::kMaxTypes);
+  const long long d = too_large ? io::kMaxTypes + 1 : v.get<long long>();
+  if (d < 1 || d > io::kMaxTypes)
+    throw DataError(file, line, "dim_process", where + "must be in [1, " + std::to_string(io::kMaxTypes) + "], got " + v.dump());
+  return static_cast<int>(d);
 }
 
 // nlohmann::json keeps no positions, so this scans the raw text for the line on which each element
@@ -77,7 +85,7 @@ double number_at(const nlohmann::json& v, const std::string& file, std::size_t l
 
 // Reads one sequence (a dict of lists, or a list of event dicts) into `seq`.
 void read_sequence(const nlohmann::json& j, const SourceSequence& src, const std::string& file, int& dim_process,
-                   Sequence& seq) {
+                   io::TimeRange& range, Sequence& seq) {
   const std::size_t line = src.line;
   const std::string where = "sequence " + std::to_string(src.index) + ": ";
   std::vector<nlohmann::json> tss, tsle, types;
@@ -92,8 +100,7 @@ void read_sequence(const nlohmann::json& j, const SourceSequence& src, const std
     has_gaps = j.contains("time_since_last_event");
     if (has_gaps) tsle.assign(j["time_since_last_event"].begin(), j["time_since_last_event"].end());
     if (j.contains("dim_process")) {
-      if (!j["dim_process"].is_number_integer()) throw DataError(file, line, "dim_process", where + "not an integer");
-      int d = j["dim_process"].get<int>();
+      const int d = dim_process_value(j["dim_process"], file, line, where);
       if (dim_process >= 0 && d != dim_process)
         throw DataError(file, line, "dim_process", where + std::to_string(d) + " differs from " + std::to_string(dim_process));
       dim_process = d;
@@ -125,6 +132,7 @@ void read_sequence(const nlohmann::json& j, const SourceSequence& src, const std
     const std::string idx = "[" + std::to_string(i) + "]";
     double t = number_at(tss[i], file, line, "time_since_start" + idx);
     if (t < 0) throw DataError(file, line, "time_since_start" + idx, where + "negative time");
+    range.add(t, file, line, "time_since_start" + idx);
     if (i > 0 && t < seq.events.back().time)
       throw DataError(file, line, "time_since_start" + idx, where + "time decreases");
     if (has_gaps) {
@@ -140,10 +148,13 @@ void read_sequence(const nlohmann::json& j, const SourceSequence& src, const std
     if (k >= 100000) throw DataError(file, line, "type_event" + idx, where + "type id too large");
     seq.events.push_back(Event{t, static_cast<int>(k), false, {}, {}});
   }
-  // The first gap tells where the observation began (EasyTPP counts it from time 0).
+  // The first gap tells where the observation began (EasyTPP counts it from time 0). EasyTPP's
+  // own files count time_since_start from each sequence's first event (time_since_start[0] = 0)
+  // while time_since_last_event[0] keeps the gap from an event before the file began: that gap
+  // reaches before the file's clock, so the window starts at the first event.
   double first = seq.events.front().time;
   seq.t_start = first;
-  if (has_gaps) {
+  if (has_gaps && first > 0) {
     double start = first - tsle[0].get<double>();
     double tolerance = 1e-9 * (1.0 + std::abs(first));
     if (start < -tolerance)
@@ -158,7 +169,8 @@ void read_sequence(const nlohmann::json& j, const SourceSequence& src, const std
 Dataset read_easytpp(const std::string& path, const ReadOptions& options, ReadReport* report) {
   std::string text = io::read_file(path);
   if (io::trim(text).empty()) throw DataError(path, 0, "file", "empty file");
-  if (!io::valid_utf8(text)) throw DataError(path, 0, "file", "invalid UTF-8");
+  const std::size_t bad = io::invalid_utf8_offset(text);
+  if (bad != std::string::npos) throw DataError(path, line_of_offset(text, bad), "json", "invalid UTF-8");
 
   nlohmann::json doc;
   std::vector<SourceSequence> sources;
@@ -167,6 +179,8 @@ Dataset read_easytpp(const std::string& path, const ReadOptions& options, ReadRe
   bool json_lines = false;
   try {
     doc = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::out_of_range& e) {  // a number no double holds (1e309)
+    throw DataError(path, io::json_error_line(text, e), "json", std::string("invalid JSON: ") + e.what());
   } catch (const nlohmann::json::parse_error& e) {
     std::size_t first_nl = text.find('\n');
     bool first_line_ok = first_nl != std::string::npos &&
@@ -190,9 +204,7 @@ Dataset read_easytpp(const std::string& path, const ReadOptions& options, ReadRe
       sources.push_back({&doc, 1, 0});  // JSON lines holding a single sequence
     } else if (doc.is_object()) {
       if (doc.contains("dim_process")) {
-        if (!doc["dim_process"].is_number_integer() || doc["dim_process"].get<long long>() <= 0)
-          throw DataError(path, 0, "dim_process", "not a positive integer");
-        int d = doc["dim_process"].get<int>();
+        const int d = dim_process_value(doc["dim_process"], path, 1, "");
         if (dim_process >= 0 && d != dim_process)
           throw DataError(path, 0, "dim_process", std::to_string(d) + " differs from the schema's " +
                                                       std::to_string(dim_process) + " action types");
@@ -215,7 +227,8 @@ Dataset read_easytpp(const std::string& path, const ReadOptions& options, ReadRe
       list = &doc[key];
       if (!list->is_array()) throw DataError(path, 0, key, "expected a list of sequences");
     } else {
-      throw DataError(path, 0, "json", "expected a list of sequences or a dict holding one");
+      throw DataError(path, line_of_offset(text, text.find_first_not_of(" \t\r\n")), "json",
+                      "expected a list of sequences or a dict holding one");
     }
     auto lines = list ? element_lines(text, key) : std::vector<std::size_t>{};
     for (std::size_t i = 0; list && i < list->size(); ++i)
@@ -224,11 +237,12 @@ Dataset read_easytpp(const std::string& path, const ReadOptions& options, ReadRe
   if (sources.empty()) throw DataError(path, 0, "file", "no sequences");
 
   Dataset data;
+  io::TimeRange range;
   for (const auto& src : sources) {
     Sequence seq;
     seq.user = std::to_string(src.index);
     try {
-      read_sequence(*src.value, src, path, dim_process, seq);
+      read_sequence(*src.value, src, path, dim_process, range, seq);
       data.sequences.push_back(std::move(seq));
     } catch (const DataError& e) {
       io::drop_or_throw(e, options, report, io::DropKind::Sequence);

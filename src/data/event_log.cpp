@@ -21,6 +21,8 @@ bool parse_stimulus(std::string v, bool& out) {
 void check_identity(const std::string& file, std::size_t line, const char* field, const std::string& value) {
   if (value.empty()) throw DataError(file, line, field, "empty");
   if (!io::valid_utf8(value)) throw DataError(file, line, field, "invalid UTF-8");
+  // A NUL ends the name for every C API and terminal that shows it: two names would print alike.
+  if (value.find('\0') != std::string::npos) throw DataError(file, line, field, "contains a NUL byte");
 }
 
 }  // namespace

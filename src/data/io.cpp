@@ -12,6 +12,7 @@
 
 #include "io_util.h"
 #include "tpp/data/event_store.h"
+#include "tpp/core/atomic_output.h"
 #include "tpp/data/event_table.h"
 
 namespace tpp {
@@ -25,16 +26,12 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw Error(path + ": cannot open for writing");
-  out << text;
-  out.close();
-  if (!out) throw Error(path + ": write failed");
-}
+void write_file(const std::string& path, const std::string& text) { write_file_atomically(path, text); }
 
 std::optional<double> parse_double(const std::string& token) {
   if (token.empty() || std::isspace(static_cast<unsigned char>(token[0]))) return std::nullopt;
+  // strtod also reads hexadecimal ("0x10" as 16); data files write decimal, so that is a typo.
+  if (token.find_first_of("xX") != std::string::npos) return std::nullopt;
   errno = 0;
   char* end = nullptr;
   double v = std::strtod(token.c_str(), &end);
@@ -69,7 +66,9 @@ std::string format_double(double value) {
   return buf;
 }
 
-bool valid_utf8(const std::string& s) {
+bool valid_utf8(const std::string& s) { return invalid_utf8_offset(s) == std::string::npos; }
+
+std::size_t invalid_utf8_offset(const std::string& s) {
   std::size_t i = 0, n = s.size();
   while (i < n) {
     unsigned char c = static_cast<unsigned char>(s[i]);
@@ -79,20 +78,57 @@ bool valid_utf8(const std::string& s) {
     if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
     else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
     else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
-    else return false;
-    if (i + len > n) return false;
+    else return i;
+    if (i + len > n) return i;
     for (std::size_t k = 1; k < len; ++k) {
       unsigned char d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xC0) != 0x80) return false;
+      if ((d & 0xC0) != 0x80) return i;
       cp = (cp << 6) | (d & 0x3F);
     }
     // Overlong forms, surrogates and values past U+10FFFF are not valid UTF-8.
     if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
         (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
+      return i;
     i += len;
   }
-  return true;
+  return std::string::npos;
+}
+
+std::size_t line_of_offset(const std::string& text, std::size_t offset) {
+  offset = std::min(offset, text.size());
+  return 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+}
+
+std::size_t json_error_line(const std::string& text, const nlohmann::json::exception& e) {
+  if (const auto* parse = dynamic_cast<const nlohmann::json::parse_error*>(&e))
+    return line_of_offset(text, parse->byte > 0 ? parse->byte - 1 : 0);
+  const std::string what = e.what();
+  const std::string marker = "parsing '";
+  const std::size_t at = what.find(marker);
+  if (at == std::string::npos) return 0;
+  const std::size_t begin = at + marker.size(), end = what.find('\'', begin);
+  if (end == std::string::npos) return 0;
+  const std::size_t found = text.find(what.substr(begin, end - begin));
+  return found == std::string::npos ? 0 : line_of_offset(text, found);
+}
+
+void TimeRange::add(double t, const std::string& file, std::size_t line, const std::string& field) {
+  if (empty_) {
+    lo_ = hi_ = t;
+    lo_line_ = hi_line_ = line;
+    empty_ = false;
+    return;
+  }
+  const double lo = std::min(lo_, t), hi = std::max(hi_, t);
+  if (!std::isfinite(hi - lo)) {
+    const std::size_t other = t < lo_ ? hi_line_ : lo_line_;
+    throw DataError(file, line, field,
+                    "time " + format_double(t) + " is too far from time " + format_double(t < lo_ ? hi_ : lo_) +
+                        (other > 0 ? " (line " + std::to_string(other) + ")" : "") +
+                        ": their difference overflows a double");
+  }
+  if (t < lo_) { lo_ = t; lo_line_ = line; }
+  if (t > hi_) { hi_ = t; hi_line_ = line; }
 }
 
 std::string trim(const std::string& s) {
@@ -194,7 +230,7 @@ std::vector<JsonLine> parse_json_lines(const std::string& text, const std::strin
       if (!valid_utf8(raw)) throw DataError(file, line, "line", "invalid UTF-8");
       try {
         out.push_back({nlohmann::json::parse(raw), line});
-      } catch (const nlohmann::json::parse_error& e) {
+      } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e309
         if (!has_newline) throw DataError(file, line, "line", "truncated last line (incomplete JSON)");
         throw DataError(file, line, "line", std::string("invalid JSON: ") + e.what());
       }
@@ -521,9 +557,22 @@ Dataset build_event_log(const std::string& file, std::vector<RawEvent> rows, int
       }
       continue;
     }
-    bool all_integers = true;
-    for (std::size_t r = 0; r < rows.size(); ++r)
-      if (ok[r] && rows[r].stimulus == static_cast<bool>(stim) && !parse_integer(rows[r].type)) all_integers = false;
+    bool all_integers = true, all_numbers = true;
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      if (!ok[r] || rows[r].stimulus != static_cast<bool>(stim)) continue;
+      if (!parse_integer(rows[r].type)) all_integers = false;
+      if (!parse_double(rows[r].type)) all_numbers = false;
+    }
+    // A column of numbers is a column of ids: "1.5" among them is a typo, not a name. Names are
+    // read as names only when some token of the column is not a number (docs/formats.md).
+    if (all_numbers && !all_integers) {
+      for (std::size_t r = 0; r < rows.size(); ++r)
+        if (ok[r] && rows[r].stimulus == static_cast<bool>(stim) && !parse_integer(rows[r].type))
+          fail(r, DataError(file, rows[r].line, "type",
+                            "'" + rows[r].type + "' is a number but not an integer type id (a column of numbers holds "
+                            "ids 0, 1, ...; name types with words, or list the name in a schema)"));
+      all_integers = true;
+    }
     if (all_integers) {
       long long max_id = -1;
       for (std::size_t r = 0; r < rows.size(); ++r) {
@@ -558,9 +607,16 @@ Dataset build_event_log(const std::string& file, std::vector<RawEvent> rows, int
   std::vector<double> last_time;
   EventLogUsers users;
   users.file = file;
+  TimeRange range;
   for (std::size_t r = 0; r < rows.size(); ++r) {
     if (!ok[r]) continue;
     auto& row = rows[r];
+    try {
+      range.add(row.time, file, row.line, "time");
+    } catch (const DataError& e) {
+      fail(r, e);
+      continue;
+    }
     auto [it, inserted] = index.emplace(row.user, data.sequences.size());
     if (inserted) {
       Sequence seq;
@@ -633,8 +689,30 @@ std::string format_name(Format format) {
   return "?";
 }
 
+
 namespace {
 bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
+bool ends_with(const std::string& s, const std::string& p) {
+  return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
+}
+
+// Which file of an RMTPP pair a name is, and its partner's name: the word "time" or "event" starts
+// the name (time-train.txt, the RMTPP release's layout) or ends its stem (train-time.txt, as many
+// preprocessed sets name them).
+struct RmtppName {
+  bool is_time{false};
+  std::string partner;  // file name of the other file of the pair; empty when the name is neither
+};
+
+RmtppName rmtpp_name(const std::string& base) {
+  if (starts_with(base, "time")) return {true, "event" + base.substr(4)};
+  if (starts_with(base, "event")) return {false, "time" + base.substr(5)};
+  const std::string ext = std::filesystem::path(base).extension().string();
+  const std::string stem = base.substr(0, base.size() - ext.size());
+  if (ends_with(stem, "time")) return {true, stem.substr(0, stem.size() - 4) + "event" + ext};
+  if (ends_with(stem, "event")) return {false, stem.substr(0, stem.size() - 5) + "time" + ext};
+  return {};
+}
 }  // namespace
 
 Format detect_format(const std::string& path) {
@@ -645,18 +723,16 @@ Format detect_format(const std::string& path) {
   if (ext == ".csv") return Format::Csv;
   if (ext == ".jsonl" || ext == ".ndjson") return Format::Jsonl;
   if (ext == ".json") return Format::EasyTpp;
-  if (ext == ".txt" && (starts_with(base, "time") || starts_with(base, "event"))) return Format::Rmtpp;
+  if (ext == ".txt" && !rmtpp_name(base).partner.empty()) return Format::Rmtpp;
   throw Error(path + ": cannot tell the format from the name; give it explicitly (csv, jsonl, easytpp, rmtpp, store)");
 }
 
 std::string rmtpp_partner(const std::string& path) {
   std::filesystem::path p(path);
-  std::string base = p.filename().string();
-  std::string other;
-  if (starts_with(base, "time")) other = "event" + base.substr(4);
-  else if (starts_with(base, "event")) other = "time" + base.substr(5);
-  else throw Error(path + ": an RMTPP file name starts with 'time' or 'event'");
-  return (p.parent_path() / other).string();
+  const RmtppName name = rmtpp_name(p.filename().string());
+  if (name.partner.empty())
+    throw Error(path + ": an RMTPP file name starts with 'time' or 'event' (time-X.txt) or ends with it (X-time.txt)");
+  return (p.parent_path() / name.partner).string();
 }
 
 Dataset read_dataset(const std::string& spec, const ReadOptions& options, ReadReport* report) {
@@ -667,10 +743,10 @@ Dataset read_dataset(const std::string& spec, const ReadOptions& options, ReadRe
     case Format::Jsonl: return read_event_log_jsonl(spec, options, report);
     case Format::EasyTpp: return read_easytpp(spec, options, report);
     case Format::Rmtpp: {
-      std::string base = std::filesystem::path(spec).filename().string();
       std::string partner = rmtpp_partner(spec);
-      return starts_with(base, "time") ? read_rmtpp(spec, partner, options, report)
-                                       : read_rmtpp(partner, spec, options, report);
+      return rmtpp_name(std::filesystem::path(spec).filename().string()).is_time
+                 ? read_rmtpp(spec, partner, options, report)
+                 : read_rmtpp(partner, spec, options, report);
     }
     case Format::Store: {
       // A store is already validated data with its own schema: the reader options that resolve or
@@ -690,65 +766,117 @@ Dataset read_dataset(const std::string& spec, const ReadOptions& options, ReadRe
 }
 
 Schema read_schema(const std::string& path) {
+  const std::string text = io::read_file(path);
+  const std::size_t bad = io::invalid_utf8_offset(text);
+  if (bad != std::string::npos) throw DataError(path, io::line_of_offset(text, bad), "schema", "invalid UTF-8");
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(io::read_file(path));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw DataError(path, 0, "schema", std::string("invalid JSON: ") + e.what());
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e309
+    throw DataError(path, io::json_error_line(text, e), "schema", std::string("invalid JSON: ") + e.what());
   }
+  // Located at the document's first value, the line that should open the object.
+  if (!j.is_object())
+    throw DataError(path, io::line_of_offset(text, text.find_first_not_of(" \t\r\n")), "schema", "expected a JSON object");
   return schema_from_layout(std::move(j), path);
 }
+
+namespace {
+
+// The checked fields of a schema file, each refused under its own key before a Schema is built.
+long long schema_count(const nlohmann::json& j, const char* key, const std::string& path, long long min, long long max) {
+  const auto& v = j.at(key);
+  if (!v.is_number_integer()) throw DataError(path, 0, key, "expected an integer, got " + v.dump());
+  // A count past LLONG_MAX reads back negative through get<long long>, so it fails the range too.
+  const long long n = v.is_number_unsigned() && v.get<unsigned long long>() > static_cast<unsigned long long>(max)
+                          ? max + 1
+                          : v.get<long long>();
+  if (n < min || n > max)
+    throw DataError(path, 0, key, "must be in [" + std::to_string(min) + ", " + std::to_string(max) + "], got " + v.dump());
+  return n;
+}
+
+std::vector<std::string> schema_names(const nlohmann::json& j, const char* key, const std::string& path) {
+  std::vector<std::string> names;
+  if (!j.contains(key)) return names;
+  const auto& list = j[key];
+  if (!list.is_array()) throw DataError(path, 0, key, "expected a list of names");
+  if (static_cast<long long>(list.size()) > io::kMaxTypes)
+    throw DataError(path, 0, key, "more than " + std::to_string(io::kMaxTypes) + " names");
+  std::unordered_map<std::string, std::size_t> seen;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string field = std::string(key) + "[" + std::to_string(i) + "]";
+    if (!list[i].is_string()) throw DataError(path, 0, field, "expected a string, got " + list[i].dump());
+    std::string name = list[i].get<std::string>();
+    if (name.empty()) throw DataError(path, 0, field, "empty name");
+    if (name.find('\0') != std::string::npos) throw DataError(path, 0, field, "name contains a NUL byte");
+    auto [it, inserted] = seen.emplace(name, i);
+    if (!inserted)
+      throw DataError(path, 0, field, "'" + name + "' also names entry " + std::to_string(it->second) + " (names must differ)");
+    names.push_back(std::move(name));
+  }
+  return names;
+}
+
+}  // namespace
 
 Schema schema_from_layout(nlohmann::json j, const std::string& path) {
   if (!j.is_object()) throw DataError(path, 0, "schema", "expected a JSON object");
   try {
-    if (!j.contains("num_action_types") && j.contains("action_names"))
-      j["num_action_types"] = j["action_names"].size();
-    if (!j.contains("num_stimulus_types") && j.contains("stimulus_names"))
-      j["num_stimulus_types"] = j["stimulus_names"].size();
     Schema names_only;
-    names_only.action_names = j.value("action_names", std::vector<std::string>{});
-    names_only.stimulus_names = j.value("stimulus_names", std::vector<std::string>{});
-    int num_actions = j.value("num_action_types", 0);
-    int num_stimuli = j.value("num_stimulus_types", 0);
-    auto action_ref = [&](const nlohmann::json& v) {
-      int id = v.is_string() ? names_only.action_id(v.get<std::string>()) : v.get<int>();
-      if (id < 0 || id >= num_actions) throw DataError(path, 0, "affects", "unknown action type " + v.dump());
+    names_only.action_names = schema_names(j, "action_names", path);
+    names_only.stimulus_names = schema_names(j, "stimulus_names", path);
+    schema_names(j, "category_names", path);
+    if (!j.contains("num_action_types")) {
+      if (!j.contains("action_names")) throw DataError(path, 0, "num_action_types", "missing (give it or action_names)");
+      j["num_action_types"] = names_only.action_names.size();
+    }
+    if (!j.contains("num_stimulus_types")) j["num_stimulus_types"] = names_only.stimulus_names.size();
+    const int num_actions = static_cast<int>(schema_count(j, "num_action_types", path, 1, io::kMaxTypes));
+    const int num_stimuli = static_cast<int>(schema_count(j, "num_stimulus_types", path, 0, io::kMaxTypes));
+    for (const char* key : {"user_feature_dim", "event_meta_dim"})
+      if (j.contains(key)) schema_count(j, key, path, 0, 1000000);
+    if (static_cast<int>(names_only.action_names.size()) > num_actions)
+      throw DataError(path, 0, "action_names", "more names than num_action_types = " + std::to_string(num_actions));
+    if (static_cast<int>(names_only.stimulus_names.size()) > num_stimuli)
+      throw DataError(path, 0, "stimulus_names", "more names than num_stimulus_types = " + std::to_string(num_stimuli));
+    auto action_ref = [&](const nlohmann::json& v, const std::string& field) {
+      int id = -1;
+      if (v.is_string()) id = names_only.action_id(v.get<std::string>());
+      else if (v.is_number_integer() && v.get<long long>() >= 0 && v.get<long long>() < num_actions) id = v.get<int>();
+      if (id < 0 || id >= num_actions) throw DataError(path, 0, field, "unknown action type " + v.dump());
       return id;
     };
     if (j.contains("affects")) {
       std::vector<std::vector<int>> affects(num_stimuli);
-      auto fill = [&](int s, const nlohmann::json& list) {
-        if (s < 0 || s >= num_stimuli) throw DataError(path, 0, "affects", "stimulus type " + std::to_string(s) + " out of range");
-        if (!list.is_array()) throw DataError(path, 0, "affects", "expected a list of action types");
-        for (const auto& v : list) affects[s].push_back(action_ref(v));
+      auto fill = [&](int s, const nlohmann::json& list, const std::string& field) {
+        if (s < 0 || s >= num_stimuli) throw DataError(path, 0, field, "stimulus type " + std::to_string(s) + " out of range");
+        if (!list.is_array()) throw DataError(path, 0, field, "expected a list of action types");
+        for (std::size_t i = 0; i < list.size(); ++i)
+          affects[s].push_back(action_ref(list[i], field + "[" + std::to_string(i) + "]"));
       };
       if (j["affects"].is_object()) {
         for (const auto& [key, list] : j["affects"].items()) {
+          const std::string field = "affects." + key;
           int s = names_only.stimulus_id(key);
           if (s < 0) {
             auto n = io::parse_integer(key);
-            if (!n) throw DataError(path, 0, "affects", "unknown stimulus type '" + key + "'");
-            s = static_cast<int>(*n);
+            if (!n) throw DataError(path, 0, field, "unknown stimulus type '" + key + "'");
+            s = n && *n >= 0 && *n < num_stimuli ? static_cast<int>(*n) : -1;
           }
-          fill(s, list);
+          fill(s, list, field);
         }
       } else if (j["affects"].is_array()) {
         if (j["affects"].size() > static_cast<std::size_t>(num_stimuli))
           throw DataError(path, 0, "affects", "more entries than stimulus types");
-        for (std::size_t s = 0; s < j["affects"].size(); ++s) fill(static_cast<int>(s), j["affects"][s]);
+        for (std::size_t s = 0; s < j["affects"].size(); ++s)
+          fill(static_cast<int>(s), j["affects"][s], "affects[" + std::to_string(s) + "]");
       } else {
         throw DataError(path, 0, "affects", "expected an object or a list");
       }
       j["affects"] = affects;
     }
-    Schema s = schema_from_json(j);
-    if (static_cast<int>(s.action_names.size()) != s.num_action_types ||
-        static_cast<int>(s.stimulus_names.size()) != s.num_stimulus_types)
-      throw DataError(path, 0, "schema", "more names than types");
-    if (s.num_stimulus_types < 0 || s.user_feature_dim < 0 || s.event_meta_dim < 0)
-      throw DataError(path, 0, "schema", "negative count");
-    return s;
+    return schema_from_json(j);
   } catch (const nlohmann::json::exception& e) {
     throw DataError(path, 0, "schema", e.what());
   } catch (const DataError&) {
@@ -767,9 +895,8 @@ void write_dataset(const Dataset& data, const std::string& spec, const WriteOpti
     case Format::Jsonl: write_event_log_jsonl(data, spec); break;
     case Format::EasyTpp: write_easytpp(data, spec); break;
     case Format::Rmtpp: {
-      std::string base = std::filesystem::path(spec).filename().string();
       std::string partner = rmtpp_partner(spec);
-      if (starts_with(base, "time")) write_rmtpp(data, spec, partner);
+      if (rmtpp_name(std::filesystem::path(spec).filename().string()).is_time) write_rmtpp(data, spec, partner);
       else write_rmtpp(data, partner, spec);
       break;
     }

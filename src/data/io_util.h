@@ -29,6 +29,31 @@ double parse_time(const std::string& token, const std::string& file, std::size_t
 // Shortest decimal that reads back to the same double.
 std::string format_double(double value);
 bool valid_utf8(const std::string& s);
+// Byte offset of the first byte that does not start valid UTF-8; npos when the whole text is valid.
+std::size_t invalid_utf8_offset(const std::string& s);
+// 1-based line of a byte offset in a text.
+std::size_t line_of_offset(const std::string& text, std::size_t offset);
+// The line of a JSON text on which nlohmann's exception `e` arose: the byte of a parse error, or
+// for a number the parser cannot hold (out_of_range 406, "1e309") the first line holding that
+// token, since that exception carries no position. 0 when it cannot tell.
+std::size_t json_error_line(const std::string& text, const nlohmann::json::exception& e);
+
+// The most types of one kind (actions or stimuli) a file may declare or use: a schema holds one
+// name per type, so a count such as 2e9 must be refused before anything is allocated for it.
+inline constexpr long long kMaxTypes = 100000;
+
+// The times read from one file span a range whose width must be a finite double: the gaps, windows
+// and time scale are differences of times, and ±1e308 would make them infinite.
+class TimeRange {
+ public:
+  // Throws DataError(file, line, field) when `t` widens the range past the largest double.
+  void add(double t, const std::string& file, std::size_t line, const std::string& field);
+
+ private:
+  double lo_{0.0}, hi_{0.0};
+  std::size_t lo_line_{0}, hi_line_{0};
+  bool empty_{true};
+};
 std::string trim(const std::string& s);
 // Splits on runs of spaces/tabs, ignoring leading and trailing blanks.
 std::vector<std::string> split_whitespace(const std::string& line);

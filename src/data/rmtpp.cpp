@@ -43,6 +43,7 @@ Dataset read_rmtpp(const std::string& time_path, const std::string& event_path, 
   }
   const int fixed_types = options.schema ? options.schema->num_action_types : -1;
   Dataset data;
+  io::TimeRange range;
   int max_type = 0;
   for (std::size_t n = 0; n < time_lines.size(); ++n) {
     const std::size_t line = n + 1;
@@ -62,8 +63,10 @@ Dataset read_rmtpp(const std::string& time_path, const std::string& event_path, 
       for (std::size_t i = 0; i < times.size(); ++i) {
         const std::string field = "time[" + std::to_string(i + 1) + "]";
         double t = io::parse_time(times[i], time_path, line, field);
-        if (i > 0 && t < seq.events.back().time)
-          throw DataError(time_path, line, field, "time " + times[i] + " before the previous " + times[i - 1]);
+        range.add(t, time_path, line, field);
+        if (!options.sort && i > 0 && t < seq.events.back().time)
+          throw DataError(time_path, line, field,
+                          "time " + times[i] + " before the previous " + times[i - 1] + " (or use sort)");
         auto k = io::parse_integer(types[i]);
         const std::string tfield = "type[" + std::to_string(i + 1) + "]";
         if (!k) throw DataError(event_path, line, tfield, "not an integer: '" + types[i] + "'");
@@ -74,6 +77,9 @@ Dataset read_rmtpp(const std::string& time_path, const std::string& event_path, 
         if (*k > 100000) throw DataError(event_path, line, tfield, "type id too large");
         seq.events.push_back(Event{t, static_cast<int>(*k - 1), false, {}, {}});
       }
+      // Ties keep their order in the file, as event logs keep theirs.
+      if (options.sort)
+        std::stable_sort(seq.events.begin(), seq.events.end(), [](const Event& a, const Event& b) { return a.time < b.time; });
       for (const auto& e : seq.events) max_type = std::max(max_type, e.type + 1);
       seq.t_start = seq.events.front().time;
       seq.t_end = seq.events.back().time;

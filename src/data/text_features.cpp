@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "tpp/core/atomic_output.h"
 #include "tpp/core/config_fields.h"
 #include "tpp/core/error.h"
 
@@ -205,10 +206,7 @@ TextFeaturizer TextFeaturizer::from_json(const nlohmann::json& j) {
 }
 
 void TextFeaturizer::save(const std::string& path) const {
-  std::ofstream out(path);
-  if (!out) throw Error(path + ": cannot write text featuriser");
-  out << to_json().dump(1) << "\n";
-  if (!out) throw Error(path + ": write failed");
+  write_file_atomically(path, to_json().dump(1) + "\n");
 }
 
 TextFeaturizer TextFeaturizer::load(const std::string& path) {

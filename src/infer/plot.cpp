@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "tpp/core/atomic_output.h"
 #include "tpp/core/error.h"
 
 namespace tpp {
@@ -184,11 +185,7 @@ std::string intensity_plot_svg(const IntensityPlot& plot) {
 }
 
 void write_intensity_plot(const std::string& path, const IntensityPlot& plot) {
-  const std::string svg = intensity_plot_svg(plot);
-  std::ofstream out(path);
-  if (!out) throw Error(path + ": cannot write plot");
-  out << svg;
-  if (!out) throw Error(path + ": write failed");
+  write_file_atomically(path, intensity_plot_svg(plot));
 }
 
 }  // namespace tpp

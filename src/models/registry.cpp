@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "tpp/core/atomic_output.h"
 #include "tpp/core/config_keys.h"
 #include "tpp/core/error.h"
 #include "tpp/models/model_config.h"
@@ -47,6 +48,11 @@ ModelPtr ModelRegistry::create(const nlohmann::json& config, const Schema& schem
     return found.factory(config, schema);
   } catch (const nlohmann::json::exception& e) {
     throw Error("model config for \"" + name + "\": " + e.what());
+  } catch (const std::bad_alloc&) {
+    throw Error("model config for \"" + name + "\": the model's sizes need more memory than there is");
+  } catch (const c10::Error& e) {
+    // Sizes each valid alone can ask for more memory together than the allocator can give.
+    throw Error("model config for \"" + name + "\": cannot build the model: " + e.what_without_backtrace());
   }
 }
 
@@ -64,15 +70,7 @@ void save_model(const std::string& path, const ModelPtr& model, const Schema& sc
   torch::serialize::OutputArchive archive;
   model->save(archive);
   archive.write("tpp_meta", c10::IValue(meta.dump()));
-  const std::string tmp = path + ".tmp";
-  try {
-    archive.save_to(tmp);
-  } catch (const c10::Error& e) {
-    throw Error(path + ": cannot write model: " + e.what_without_backtrace());
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw Error(path + ": cannot write model: " + ec.message());
+  write_archive_atomically(archive, path);
 }
 
 namespace {

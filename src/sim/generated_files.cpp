@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "tpp/core/atomic_output.h"
 #include "tpp/core/error.h"
 #include "tpp/data/io.h"
 
@@ -22,13 +23,11 @@ GeneratedPaths generated_paths(const std::string& events_path) {
 void write_generated_files(const GeneratedData& generated, const std::string& process, std::uint64_t seed,
                            const GeneratedPaths& paths) {
   write_dataset(generated.data, paths.events, WriteOptions{Format::Jsonl, paths.users, paths.schema});
-  std::ofstream truth(paths.truth);
-  if (!truth) throw Error(paths.truth + ": cannot write");
-  truth << nlohmann::json{{"process", process}, {"seed", seed}, {"config", generated.config}, {"truth", generated.truth}}
-               .dump(1)
-        << "\n";
-  truth.flush();
-  if (!truth) throw Error(paths.truth + ": write failed");
+  write_file_atomically(
+      paths.truth,
+      nlohmann::json{{"process", process}, {"seed", seed}, {"config", generated.config}, {"truth", generated.truth}}
+              .dump(1) +
+          "\n");
 }
 
 OracleScore oracle_score(const GeneratedData& generated, const std::string& process) {

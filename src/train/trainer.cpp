@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <numeric>
 #include <ostream>
+#include <set>
 
+#include "tpp/core/atomic_output.h"
 #include "tpp/core/error.h"
 #include "tpp/core/progress.h"
 #include "tpp/core/rng.h"
@@ -198,21 +200,7 @@ double log_likelihood_per_event(Model& model, const SequenceSource& data, const 
 }
 
 void save_archive_atomically(torch::serialize::OutputArchive& archive, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  try {
-    archive.save_to(tmp);
-  } catch (const c10::Error& e) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw Error(path + ": cannot write: " + e.what_without_backtrace());
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw Error(path + ": cannot write: " + ec.message());
-  }
+  write_archive_atomically(archive, path);
 }
 
 Trainer::Trainer(ModelPtr model, TrainConfig config, Context ctx, TrainerOptions options)
@@ -264,8 +252,67 @@ nlohmann::json trajectory_keys(const TrainConfig& c) {
   return j;
 }
 
+// The first key path at which two JSON values differ ("d_model", "action_names[3]"); empty when equal.
+std::string first_difference(const nlohmann::json& a, const nlohmann::json& b, const std::string& at = "") {
+  if (a.is_object() && b.is_object()) {
+    std::set<std::string> keys;
+    for (const auto& [k, _] : a.items()) keys.insert(k);
+    for (const auto& [k, _] : b.items()) keys.insert(k);
+    for (const auto& k : keys) {
+      const std::string here = at.empty() ? k : at + "." + k;
+      if (!a.contains(k) || !b.contains(k)) return here;
+      std::string d = first_difference(a[k], b[k], here);
+      if (!d.empty()) return d;
+    }
+    return "";
+  }
+  if (a.is_array() && b.is_array() && a.size() == b.size()) {
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      std::string d = first_difference(a[i], b[i], at + "[" + std::to_string(i) + "]");
+      if (!d.empty()) return d;
+    }
+    return "";
+  }
+  return a == b ? "" : (at.empty() ? "value" : at);
+}
+
+// The value at a key path of first_difference, for the message ("absent" when a side lacks it).
+std::string value_at(const nlohmann::json& j, const std::string& path) {
+  const nlohmann::json* v = &j;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '.') { ++i; continue; }
+    if (path[i] == '[') {
+      const std::size_t close = path.find(']', i);
+      const std::size_t index = std::stoul(path.substr(i + 1, close - i - 1));
+      if (!v->is_array() || index >= v->size()) return "absent";
+      v = &(*v)[index];
+      i = close + 1;
+      continue;
+    }
+    std::size_t end = path.find_first_of(".[", i);
+    if (end == std::string::npos) end = path.size();
+    const std::string key = path.substr(i, end - i);
+    if (!v->is_object() || !v->contains(key)) return "absent";
+    v = &(*v)[key];
+    i = end;
+  }
+  const std::string text = v->dump();
+  return text.size() > 60 ? text.substr(0, 57) + "..." : text;
+}
+
+// A resume continues the run the checkpoint holds: the same architecture (the whole model config)
+// on data of the same schema, else the parameters loaded would not fit the model or the data.
+void check_same(const std::string& path, const nlohmann::json& saved, const nlohmann::json& now, const char* what,
+                const char* now_is) {
+  const std::string d = first_difference(saved, now);
+  if (d.empty()) return;
+  throw Error(fmt::format("{}: cannot resume: {} field \"{}\" is {} in the checkpoint, {} in {}", path, what, d,
+                          value_at(saved, d), value_at(now, d), now_is));
+}
+
 void write_checkpoint(const std::string& path, Model& model, torch::optim::Optimizer& optimizer,
-                      const TrainConfig& config, const RunState& state) {
+                      const TrainConfig& config, const Schema& schema, const RunState& state) {
   torch::serialize::OutputArchive archive;
   torch::serialize::OutputArchive model_archive, optimizer_archive, best_archive;
   model.save(model_archive);
@@ -290,6 +337,8 @@ void write_checkpoint(const std::string& path, Model& model, torch::optim::Optim
   }
   nlohmann::json meta = {{"format", kCheckpointFormat},
                          {"model", model.name()},
+                         {"model_config", model.config()},
+                         {"schema", to_json(schema)},
                          {"train", trajectory_keys(config)},
                          {"epoch", state.epoch},
                          {"best_dev_ll_per_event", number_or_null(state.best_dev)},
@@ -302,7 +351,7 @@ void write_checkpoint(const std::string& path, Model& model, torch::optim::Optim
 }
 
 RunState read_checkpoint(const std::string& path, Model& model, torch::optim::Optimizer& optimizer,
-                         const TrainConfig& config, const Context& ctx) {
+                         const TrainConfig& config, const Schema& schema, const Context& ctx) {
   RunState state;
   torch::serialize::InputArchive archive;
   try {
@@ -317,6 +366,15 @@ RunState read_checkpoint(const std::string& path, Model& model, torch::optim::Op
     if (meta.at("train") != trajectory_keys(config))
       throw Error(path + ": the \"train\" settings differ from the checkpoint's (only epochs and patience may change): " +
                   meta.at("train").dump());
+    // Checkpoints written before these keys were recorded resume unchecked, as they always did.
+    if (meta.contains("model_config")) check_same(path, meta.at("model_config"), model.config(), "model", "the config");
+    if (meta.contains("schema")) {
+      // The counts first: they say more than the first of the names that differ.
+      const nlohmann::json saved = meta.at("schema"), now = to_json(schema);
+      for (const char* key : {"num_action_types", "num_stimulus_types"})
+        if (saved.contains(key)) check_same(path, {{key, saved.at(key)}}, {{key, now.at(key)}}, "schema", "the training data");
+      check_same(path, saved, now, "schema", "the training data");
+    }
     torch::serialize::InputArchive model_archive, optimizer_archive, best_archive;
     archive.read("model", model_archive);
     archive.read("optimizer", optimizer_archive);
@@ -482,7 +540,7 @@ TrainResult Trainer::fit(const SequenceSource& train, const SequenceSource* dev)
                                torch::optim::AdamOptions(config_.lr).weight_decay(config_.weight_decay));
   RunState state;
   if (options_.resume && !options_.checkpoint.empty() && std::filesystem::exists(options_.checkpoint)) {
-    state = read_checkpoint(options_.checkpoint, *model_, optimizer, config_, ctx_);
+    state = read_checkpoint(options_.checkpoint, *model_, optimizer, config_, train.schema(), ctx_);
     parameters.rebind(*model_);  // Module::load replaced the parameters' storage
   }
   if (group) agree_on_start(*group, parameters, state.epoch, train, options_.checkpoint);
@@ -611,7 +669,7 @@ TrainResult Trainer::fit(const SequenceSource& train, const SequenceSource* dev)
                                           record.iptw["ess"].get<double>(), record.iptw["count"].get<std::size_t>())
                            << std::flush;
     }
-    if (writes_checkpoint) write_checkpoint(options_.checkpoint, *model_, optimizer, config_, state);
+    if (writes_checkpoint) write_checkpoint(options_.checkpoint, *model_, optimizer, config_, train.schema(), state);
     if (options_.stop_after_epochs > 0 && epochs_this_call >= options_.stop_after_epochs && state.epoch < config_.epochs &&
         !stop_now()) {
       result.history = state.history;

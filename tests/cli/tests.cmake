@@ -1,5 +1,6 @@
 list(APPEND TPP_TESTS
   tests/cli/verbs_test.cpp
+  tests/cli/output_faults_test.cpp
   tests/cli/output_test.cpp
   tests/cli/store_cli_test.cpp
   tests/cli/generate_test.cpp

@@ -238,7 +238,7 @@ TEST(SchemaFile, FriendlyFormWithNamedAffects) {
   EXPECT_EQ(t.affects, s.affects);
   EXPECT_EQ(t.stimulus_names, s.stimulus_names);
   auto bad = write_text(dir.file("bad.json"), R"({"action_names":["a"],"stimulus_names":["e"],"affects":{"e":["z"]}})");
-  expect_data_error([&] { read_schema(bad); }, bad, 0, "affects", "unknown action type");
+  expect_data_error([&] { read_schema(bad); }, bad, 0, "affects.e[0]", "unknown action type");
 }
 
 TEST(Formats, DetectedFromNamesAndRmtppPartnersFound) {

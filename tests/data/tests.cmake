@@ -10,4 +10,5 @@ list(APPEND TPP_TESTS
   tests/data/text_features_test.cpp
   tests/data/prepare_test.cpp
   tests/data/category_test.cpp
+  tests/data/input_validation_test.cpp
 )

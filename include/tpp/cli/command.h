@@ -44,6 +44,11 @@ struct ReaderOptions {
 };
 void add_reader_options(CLI::App& cmd, ReaderOptions& options);
 
+// Option checks that state the rule ("must be positive, got 0"): CLI11's own PositiveNumber and
+// NonNegativeNumber print their range with the largest double written out in hundreds of digits.
+CLI::Validator positive_number();
+CLI::Validator non_negative_number();
+
 // Reads a JSON file, or parses the argument itself when it starts with '{'.
 nlohmann::json read_json_argument(const std::string& path_or_json, const std::string& what);
 
