@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "tpp/cli/command.h"
+#include "tpp/cli/policy.h"
 #include "tpp/core/allocator.h"
 #include "tpp/core/error.h"
 
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   tpp::add_train(app, action);
   tpp::add_generate(app, action);
   tpp::add_serve(app, action);
+  tpp::add_policy(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -27,7 +29,7 @@ int main(int argc, char** argv) {
   }
   if (!action) {
     std::cerr << app.help() << "tpp: error: a verb is required (convert, inspect, simulate, evaluate, predict, "
-                               "train, generate, serve)\n";
+                               "train, generate, serve, policy)\n";
     return 2;
   }
   try {

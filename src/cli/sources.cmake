@@ -8,4 +8,5 @@ list(APPEND TPP_CLI_SOURCES
   src/cli/train.cpp
   src/cli/generate.cpp
   src/cli/serve.cpp
+  src/cli/policy.cpp
 )
