@@ -5,7 +5,7 @@
 #
 #   experiments/policy/run.sh [TPP]
 #
-# USERS (default 2000) simulated users per evaluated policy; SEED (default 1); ESTIMATOR overrides
+# USERS (default 1000) simulated users per evaluated policy; SEED (default 1); ESTIMATOR overrides
 # the config's policy-gradient estimator (reinforce | pathwise); ENSEMBLE the number of bootstrap
 # user models; CONFOUNDING="0 1 2" adds the sweep over the hidden trait's logging tilt γ (the trait
 # also scales action effects by 1 ± 0.8). Output in $OUT (default out/experiments/policy):
@@ -14,7 +14,7 @@ set -euo pipefail
 TPP=$(realpath "${1:-build/tpp}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=${OUT:-out/experiments/policy}
-USERS=${USERS:-2000}
+USERS=${USERS:-1000}
 SEED=${SEED:-1}
 THREADS=${THREADS:-2}
 DTYPE=${DTYPE:-float32}

@@ -56,18 +56,21 @@ torch::Tensor features_of(PolicyBundle& b, const std::vector<RnnEncoder::Carry>&
 }
 
 // A draw of each user's wait from `law` given a quiet time q so far, by inverse survival:
-// log S(q + τ) = log S(q) + log u. +inf where the draw falls in the never-mass (churn). The
-// infinite entries are recomputed from a harmless level so that no NaN reaches the gradients.
-torch::Tensor conditional_wait(const BurrLaw& law, const torch::Tensor& q, const torch::Tensor& u) {
+// log S(q + τ) = log S(q) + log u. +inf where the draw falls in the never-mass (churn). Draws that
+// round to τ = 0 or +inf are recomputed from a harmless level (that of τ = 1) and replaced by their
+// constant value, so that no NaN from the inverse's singular points reaches the gradients.
+torch::Tensor conditional_wait(BurrLaw& law, const torch::Tensor& q, const torch::Tensor& u) {
   auto target = law.log_survival(q.unsqueeze(-1)).squeeze(-1) + torch::log(u);
-  torch::Tensor finite;
+  torch::Tensor plain;
   {
     torch::NoGradGuard no_grad;
-    finite = torch::isfinite(law.inverse_log_survival(target.unsqueeze(-1)).squeeze(-1));
+    plain = law.inverse_log_survival(target.unsqueeze(-1)).squeeze(-1) - q;
   }
-  auto safe = torch::where(finite, target, torch::zeros_like(target));
+  auto regular = torch::isfinite(plain) & (plain > 0);
+  auto harmless = law.log_survival((q + 1).unsqueeze(-1)).squeeze(-1);
+  auto safe = torch::where(regular, target, harmless);
   auto tau = law.inverse_log_survival(safe.unsqueeze(-1)).squeeze(-1) - q;
-  return torch::where(finite, tau.clamp_min(0), torch::full_like(tau, std::numeric_limits<double>::infinity()));
+  return torch::where(regular, tau, plain.clamp_min(0));
 }
 
 void keep_where(std::vector<RnnEncoder::Carry>& carries, const std::vector<RnnEncoder::Carry>& next,
