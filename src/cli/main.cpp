@@ -4,6 +4,7 @@
 
 #include "tpp/cli/command.h"
 #include "tpp/cli/launch.h"
+#include "tpp/cli/policy.h"
 #include "tpp/core/allocator.h"
 #include "tpp/core/error.h"
 
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   tpp::add_train(app, action);
   tpp::add_generate(app, action);
   tpp::add_serve(app, action);
+  tpp::add_policy(app, action);
   tpp::add_launch(app, action);
   // A first argument that is neither an option nor a verb is a mistyped verb: name the verbs.
   std::string verbs;

@@ -9,4 +9,5 @@ list(APPEND TPP_CLI_SOURCES
   src/cli/generate.cpp
   src/cli/serve.cpp
   src/cli/launch.cpp
+  src/cli/policy.cpp
 )

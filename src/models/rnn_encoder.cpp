@@ -74,4 +74,21 @@ void RnnEncoder::step(Carry& carry, int64_t token, double gap, const Context& ct
   }
 }
 
+RnnEncoder::Carry RnnEncoder::step(const Carry& carry, const torch::Tensor& tokens, const torch::Tensor& gaps) {
+  auto embedded = tokens.is_floating_point() ? tokens.matmul(type_embedding_->weight).unsqueeze(1)
+                                             : type_embedding_->forward(tokens.unsqueeze(1));
+  auto input = torch::cat({embedded,
+                           gap_feature(gaps.to(carry.hidden.options())).view({-1, 1, 1})},
+                          -1);
+  Carry next;
+  if (gru_) {
+    next.hidden = std::get<1>(gru_->forward(input, carry.hidden));
+  } else {
+    auto out = std::get<1>(lstm_->forward(input, std::make_tuple(carry.hidden, carry.cell)));
+    next.hidden = std::get<0>(out);
+    next.cell = std::get<1>(out);
+  }
+  return next;
+}
+
 }  // namespace tpp

@@ -46,6 +46,11 @@ class RnnEncoder {
   Carry initial() const;
   // Advances by one event of batch token `token` (action k, stimulus K + s) after `gap`.
   void step(Carry& carry, int64_t token, double gap, const Context& ctx);
+  // Advances B carries ([layers, B, H] each) by one event each after gaps [B]: tokens [B] long,
+  // or [B, num_tokens] floating weights whose embedding is the weighted sum of the rows (a relaxed
+  // token, for pathwise gradients through a choice). For forward simulation of many users at once
+  // (policy/); differentiable in the parameters, the weights and the gaps.
+  Carry step(const Carry& carry, const torch::Tensor& tokens, const torch::Tensor& gaps);
   // The top layer of a carry as a one-interval state [1, 1, H].
   torch::Tensor top(const Carry& carry) const { return carry.hidden[config_.layers - 1].unsqueeze(1); }
 

@@ -1,0 +1,66 @@
+#pragma once
+// What a policy is worth (docs/policy.md): on the ground-truth simulator (fresh users, each logged
+// under the logging policy over [0, window], then acted on over the horizon), against baselines,
+// and off-policy from a log by self-normalised importance sampling with the logged propensities.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tpp/core/context.h"
+#include "tpp/policy/policy.h"
+#include "tpp/policy/simulator.h"
+
+namespace tpp {
+
+struct PolicyValue {
+  std::string name;
+  double mean{0.0};
+  double half_width{0.0};  // 95% confidence interval: mean ± half_width (normal, 1.96 standard errors)
+  double actions{0.0};     // mean non-"none" actions per user
+  std::size_t users{0};
+  std::vector<double> utilities;  // per user, for paired comparisons
+};
+nlohmann::json to_json(const PolicyValue& v);
+
+// Mean utility of `rule` over `users` simulated users (seeded; user i is the same person under
+// every rule, so differences between rules are paired).
+PolicyValue evaluate_on_simulator(const SimulatorConfig& sim, const DecisionRule& rule, const Utility& utility,
+                                  int users, std::uint64_t seed, const std::string& name);
+
+// The same action probabilities at every opportunity (never act, always act, the logging policy).
+std::unique_ptr<DecisionRule> constant_rule(std::vector<double> probabilities);
+// Action `action` at an opportunity once at least `period` has passed since the last action
+// (and at the first opportunity), "none" otherwise: a fixed schedule.
+std::unique_ptr<DecisionRule> schedule_rule(int action, double period, int num_actions);
+// Greedy one-step on the fitted models: at each opportunity the action maximising the expected
+// value of what happens before the next opportunity (the next event if it is a user event),
+// minus its cost, by `draws` draws of the competing waits per action; ensemble members averaged.
+std::unique_ptr<DecisionRule> greedy_rule(PolicyBundle& bundle, const Context& ctx, int draws, std::uint64_t seed);
+// The constant action with the highest mean utility in model rollouts from the logged users.
+int best_single_action(PolicyBundle& bundle, const ActionLog& log, int rollouts, const Context& ctx,
+                       std::vector<double>* values = nullptr);
+
+// Self-normalised importance sampling over each logged user's last `horizon` time units: weight
+// w_i = Π π(a_j | h_j) / propensity_j over the actions there, utility U_i there, estimate
+// Σ w_i U_i / Σ w_i with its delta-method 95% interval and effective sample size (Σ w)² / Σ w².
+struct OffPolicyEstimate {
+  double value{0.0}, half_width{0.0}, effective_sample_size{0.0}, logged_value{0.0};
+  std::size_t users{0};
+};
+OffPolicyEstimate off_policy_estimate(PolicyBundle& bundle, const ActionLog& log, const std::string& where,
+                                      const Context& ctx);
+
+// One user's recommendation: the policy's probabilities at an opportunity at the end of its
+// history, and the expected utility over the horizon of following the policy / never acting,
+// by `rollouts` model rollouts from its history.
+struct Recommendation {
+  std::string user;
+  std::vector<double> probabilities;
+  int action{0};
+  double expected_utility{0.0}, expected_utility_never{0.0};
+};
+std::vector<Recommendation> recommend(PolicyBundle& bundle, const ActionLog& users, int rollouts, const Context& ctx);
+
+}  // namespace tpp
