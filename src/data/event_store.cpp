@@ -458,16 +458,20 @@ Dataset EventStore::load(const std::vector<std::size_t>& indices) const {
   Dataset data;
   data.schema = schema_;
   data.sequences.reserve(indices.size());
-  for (auto i : indices) data.sequences.push_back(sequence(i));
+  // Each sequence's pages go back as soon as it is copied out: the kernel maps the cached pages
+  // around every page read (fault-around), so the scattered sequences of one batch would
+  // otherwise keep tens of MiB of the file mapped until the batch is done.
+  for (auto i : indices) {
+    data.sequences.push_back(sequence(i));
+    release();
+  }
   return data;
 }
 
 Dataset EventStore::load_all() const {
   std::vector<std::size_t> all(num_sequences_);
   std::iota(all.begin(), all.end(), std::size_t{0});
-  Dataset data = load(all);
-  release();
-  return data;
+  return load(all);
 }
 
 void EventStore::release() const {

@@ -9,9 +9,6 @@
 namespace tpp {
 
 namespace {
-// Pages read are handed back after every batch: a batch's sequences lie scattered over the file
-// and the kernel maps cached pages around each page read, so even a few batches' worth of reads
-// would otherwise keep most of the file resident.
 constexpr std::size_t kPassChunk = 4096;  // sequences per piece of a streaming pass
 }  // namespace
 
@@ -46,8 +43,7 @@ Dataset StoreSource::load(const std::vector<std::size_t>& indices) const {
     part.schema = schema_;
     part.time_scale = scale_;
   }
-  store_->release();
-  return part;
+  return part;  // EventStore::load has handed the pages back
 }
 
 double time_scale_factor(const std::string& spec, const EventStore& train) {
