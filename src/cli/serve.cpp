@@ -1,8 +1,9 @@
 #include "tpp/cli/serve.h"
 
-#include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -29,17 +30,29 @@ std::string read_token(const std::string& path) {
   return token;
 }
 
+// The write end is written by the signal handler, the read end read by the watcher thread.
+int stop_pipe[2] = {-1, -1};
+
+extern "C" void stop_signal_handler(int) {
+  const char byte = 1;
+  [[maybe_unused]] const ssize_t written = write(stop_pipe[1], &byte, 1);
+}
+
 }  // namespace
 
 int run_serve(const ServeCommandOptions& o) {
-  // SIGINT/SIGTERM are blocked in every thread (so first, before any starts) and taken by one
-  // watcher, so a signal never lands inside a request; the watcher stops the listener and the main
-  // thread then snapshots.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // SIGINT/SIGTERM only wake a watcher thread, which stops the listener; the main thread then
+  // snapshots. A handler writes one byte to a pipe (async-signal-safe) rather than every thread
+  // blocking the signals for one sigwait: libraries start threads before main (OpenBLAS's pthread
+  // build starts its pool when it loads), and a signal the kernel hands to one of those would
+  // never reach sigwait. SA_RESTART resumes the system calls a handler interrupts.
+  if (pipe(stop_pipe) != 0) throw Error("serve: cannot create the stop pipe");
+  struct sigaction on_stop {};
+  on_stop.sa_handler = stop_signal_handler;
+  sigemptyset(&on_stop.sa_mask);
+  on_stop.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &on_stop, nullptr);
+  sigaction(SIGTERM, &on_stop, nullptr);
 
   // Each request runs on one worker thread; LibTorch's own pool would only contend with them.
   Context ctx = o.common.context();
@@ -81,9 +94,10 @@ int run_serve(const ServeCommandOptions& o) {
 
   PredictionServer server(model, store, journal, serve);
   const int port = server.bind();
-  std::thread watcher([&server, signals] {
-    int received = 0;
-    sigwait(&signals, &received);
+  std::thread watcher([&server] {
+    char byte = 0;
+    while (read(stop_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+    }
     server.stop();
   });
   if (o.common.json) {
@@ -102,7 +116,7 @@ int run_serve(const ServeCommandOptions& o) {
                              blas_info().name);
   server.run();
   // Whatever stopped the listener, the watcher must return before it is joined.
-  pthread_kill(watcher.native_handle(), SIGTERM);
+  stop_signal_handler(0);
   watcher.join();
   store.snapshot();
   if (!o.common.quiet) std::cerr << "tpp serve: stopped; snapshot written\n";

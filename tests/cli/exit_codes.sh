@@ -19,7 +19,7 @@ expect() {
     failures=$((failures + 1))
   fi
 }
-expect 2 "^tpp: error: unknown command 'foo'; commands: convert, inspect, simulate, evaluate, predict, train, generate, serve$" foo
+expect 2 "^tpp: error: unknown command 'foo'; commands: convert, inspect, simulate, evaluate, predict, train, generate, serve, policy, launch$" foo
 expect 2 "unknown command 'trian'" trian --config x
 expect 2 "a command is required: convert, inspect" 
 expect 0 "^tpp [0-9]+\.[0-9]+\.[0-9]+$" --version
