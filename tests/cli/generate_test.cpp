@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "../test_support.h"
+#include "cli_test_support.h"
 #include "tpp/cli/generate.h"
 #include "tpp/core/error.h"
 
@@ -18,12 +18,7 @@ std::vector<nlohmann::json> read_jsonl(const std::string& path) {
   return rows;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::slurp;
 
 TEST(GenerateCli, WritesEcommerceEventLogUsersSchemaAndPlot) {
   testing::TempDir dir;

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "../test_support.h"
+#include "cli_test_support.h"
 #include "tpp/cli/evaluate.h"
 #include "tpp/cli/predict.h"
 #include "tpp/cli/simulate.h"
@@ -15,14 +15,8 @@
 namespace tpp {
 namespace {
 
-std::vector<nlohmann::json> read_lines(const std::string& path) {
-  std::vector<nlohmann::json> rows;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) rows.push_back(nlohmann::json::parse(line));
-  return rows;
-}
+// One JSON value per line of a JSONL file.
+std::vector<nlohmann::json> read_lines(const std::string& path) { return testing::json_lines(testing::slurp(path)); }
 
 struct CliCase {
   std::string label;

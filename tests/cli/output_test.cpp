@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "../test_support.h"
+#include "cli_test_support.h"
 #include "tpp/cli/predict.h"
 #include "tpp/cli/train.h"
 #include "tpp/core/error.h"
@@ -17,16 +17,7 @@ namespace tpp {
 
 namespace {
 
-// Rates 1 ("a") and 3 ("b") per model unit, with one file unit = two model units: per file unit
-// the next event comes after an Exp(8) gap and is "b" with probability 3/4.
-SavedModel saved_poisson(const testing::TempDir& dir) {
-  Schema schema;
-  schema.num_action_types = 2;
-  schema.action_names = {"a", "b"};
-  auto model = ModelRegistry::instance().create({{"model", "poisson"}, {"rate", {1.0, 3.0}}}, schema);
-  save_model(dir.file("m.tpp"), model, schema, TimeScale{0.0, 2.0});
-  return load_model(dir.file("m.tpp"), Context{});
-}
+using testing::saved_poisson;
 
 Dataset two_users() {
   auto d = testing::make_dataset(2, {{{0.1, 1}, {0.3, 0}, {0.9, 0}}, {{0.2, 0}}}, {0.9, 1.0});

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "../test_support.h"
+#include "cli_test_support.h"
 #include "tpp/cli/command.h"
 #include "tpp/cli/evaluate.h"
 #include "tpp/cli/model_data.h"
@@ -17,29 +17,9 @@
 namespace tpp {
 
 namespace {
-std::vector<nlohmann::json> read_lines(const std::string& text) {
-  std::vector<nlohmann::json> rows;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) rows.push_back(nlohmann::json::parse(line));
-  return rows;
-}
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-// A Poisson model over types {"a", "b"} whose data file unit is half a model unit.
-SavedModel saved_poisson(const testing::TempDir& dir) {
-  Schema schema;
-  schema.num_action_types = 2;
-  schema.action_names = {"a", "b"};
-  auto model = ModelRegistry::instance().create({{"model", "poisson"}, {"rate", {1.0, 3.0}}}, schema);
-  save_model(dir.file("m.tpp"), model, schema, TimeScale{0.0, 2.0});
-  return load_model(dir.file("m.tpp"), Context{});
-}
+using testing::saved_poisson;
+using testing::slurp;
+std::vector<nlohmann::json> read_lines(const std::string& text) { return testing::json_lines(text); }
 // The same events named in the opposite order ("b" is id 0 in the file).
 Dataset file_data() {
   auto d = testing::make_dataset(2, {{{0.1, 1}, {0.3, 0}, {0.9, 0}}, {{0.2, 0}}}, {1.0, 1.0});
