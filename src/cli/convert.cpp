@@ -88,11 +88,11 @@ void add_convert(CLI::App& app, CommandAction& action) {
   cmd->add_option("output", opts->output, "output file (RMTPP: time-*.txt or event-*.txt)")->required();
   add_reader_options(*cmd, opts->reader);
   cmd->add_option("--threads", opts->threads, "CPU threads (accepted like the modelling verbs'; reading uses one)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number());
   cmd->add_option("--to", opts->to, "output format (default: from the name): csv, jsonl, easytpp, rmtpp, store");
   cmd->add_option("--chunk-rows", opts->chunk_rows, "store from an event log: rows sorted in memory at once")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->add_option("--users-out", opts->users_out, "also write a users file");
   cmd->add_option("--schema-out", opts->schema_out, "also write the schema JSON");
   cmd->add_flag("--json", opts->json, "summary as JSON");

@@ -92,7 +92,7 @@ void add_inspect(CLI::App& app, CommandAction& action) {
   cmd->add_option("data", opts->data, "data file (RMTPP: either file of the pair)")->required();
   add_reader_options(*cmd, opts->reader);
   cmd->add_option("--threads", opts->threads, "CPU threads (accepted like the modelling verbs'; reading uses one)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number());
   cmd->add_flag("--json", opts->json, "JSON output");
   cmd->callback([opts, &action] { action = [opts] { return run_inspect(*opts); }; });
 }

@@ -140,7 +140,7 @@ void add_launch(CLI::App& app, CommandAction& action) {
   cmd->add_option("--master", options->master, "HOST:PORT of the rendezvous (default: 127.0.0.1 and a free port)");
   cmd->add_option("--grace", options->grace_seconds, "seconds the other processes get to end after one failed")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number());
   cmd->add_option("command", options->command, "the command after '--', run once per rank with --world-size, "
                                                "--rank and --master appended")
       ->required();

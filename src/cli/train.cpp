@@ -197,7 +197,7 @@ void add_train(CLI::App& app, CommandAction& action) {
   cmd->add_option("--collective-timeout", options->collective_timeout,
                   "seconds to wait for the other ranks (rendezvous and every exchange) before failing")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   add_common_options(*cmd, options->common);
   cmd->callback([options, &action] { action = [options] { return run_train(*options); }; });
 }
