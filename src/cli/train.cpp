@@ -115,6 +115,15 @@ int fit_and_report(const TrainOptions& options, const FitConfig& config, const D
   return 0;
 }
 
+// How the training (and dev) data are prepared for the model, from the command line and the config.
+TrainingDataOptions training_data_options(const TrainOptions& options, const FitConfig& config) {
+  TrainingDataOptions data_options;
+  data_options.time_scale = options.time_scale;
+  data_options.text_features = config.text_features;
+  data_options.dev_name = options.dev;
+  return data_options;
+}
+
 // A training store is read batch by batch (data/store_source.h): its pre-passes stream, and the
 // trainer holds one batch of its sequences at a time.
 int train_from_store(const TrainOptions& options, std::ostream& out, std::ostream& err) {
@@ -123,10 +132,7 @@ int train_from_store(const TrainOptions& options, std::ostream& out, std::ostrea
     throw Error("train: " + options.train + " is an event store, which carries its own schema; drop --schema");
   const FitConfig config =
       FitConfig::from_json(read_json_argument(options.config, "model config"), options.common.seed, options.config);
-  TrainingDataOptions data_options;
-  data_options.time_scale = options.time_scale;
-  data_options.text_features = config.text_features;
-  data_options.dev_name = options.dev;
+  const TrainingDataOptions data_options = training_data_options(options, config);
   const StoreTrainingData data = prepare_store_training_data(options.train, options.dev, data_options);
   return fit_and_report(
       options, config, nullptr,
@@ -143,10 +149,7 @@ int train_datasets(const TrainOptions& options, Dataset train, std::optional<Dat
   const FitConfig config =
       FitConfig::from_json(read_json_argument(options.config, "model config"), options.common.seed, options.config);
 
-  TrainingDataOptions data_options;
-  data_options.time_scale = options.time_scale;
-  data_options.text_features = config.text_features;
-  data_options.dev_name = options.dev;
+  const TrainingDataOptions data_options = training_data_options(options, config);
   const TrainingData data = prepare_training_data(std::move(train), std::move(dev), data_options);
   if (!json && !quiet) {
     std::size_t at_start = 0;
