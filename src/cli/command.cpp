@@ -36,6 +36,14 @@ void add_tolerance_option(CLI::App& cmd, double& tolerance) {
       ->check(CLI::Range(1e-15, 0.1));
 }
 
+void add_predictor_option(CLI::App& cmd, std::string& predictor) {
+  cmd.add_option("--predictor", predictor,
+                 "point predictions from the intensity (E[τ], argmax ∫λ_k S) or from the model's time and type "
+                 "heads (THP, ExPERT)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"intensity", "heads"}));
+}
+
 namespace {
 CLI::Validator number_check(bool allow_zero) {
   return CLI::Validator(

@@ -22,6 +22,7 @@ EvaluationOptions evaluation_options(const EvaluateCommandOptions& o) {
   eo.batch_size = o.batch_size;
   eo.target_fraction = o.target_fraction;
   eo.predict.relative_tolerance = o.tolerance;
+  eo.predictor = parse_point_predictor(o.predictor);
   eo.progress = &std::cerr;
   return eo;
 }
@@ -69,6 +70,7 @@ Metrics print_metrics(const Metrics& m, const nlohmann::json& mae, const Evaluat
   if (o.common.json) {
     nlohmann::json j = m.to_json();
     if (o.intensity_mae) j["intensity_mae"] = mae;
+    j["predictor"] = o.predictor;
     out << j.dump(2) << "\n";
     return m;
   }
@@ -89,7 +91,11 @@ Metrics print_metrics(const Metrics& m, const nlohmann::json& mae, const Evaluat
       line(fmt::format("  category {}", name), c.at("mean").get<double>());
   }
   if (m.num_unconverged > 0) out << fmt::format("{:<28}{:>16}\n", "unconverged predictions", m.num_unconverged);
-  out << "time RMSE is of the predictive mean, time MAE of the predictive median (file time units)\n";
+  if (o.predictor == "heads")
+    out << "time and type metrics are of the model's time and type heads; RMSE and MAE of the same "
+           "predicted gap (file time units)\n";
+  else
+    out << "time RMSE is of the predictive mean, time MAE of the predictive median (file time units)\n";
   if (m.num_targets == m.num_actions)
     out << "every action is scored, so the predictive log-density equals the log-likelihood per event "
            "unless the window extends past the last event\n";
@@ -130,6 +136,7 @@ void add_evaluate(CLI::App& app, CommandAction& action) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
   add_tolerance_option(*cmd, o->tolerance);
+  add_predictor_option(*cmd, o->predictor);
   cmd->add_flag("--intensity-mae", o->intensity_mae,
                 "also the mean |λ_true − λ̂| over each window against the generator in --truth (docs/iptw.md)");
   cmd->add_option("--truth", o->truth,

@@ -22,6 +22,8 @@ void predict_command(const SavedModel& saved, const Dataset& raw, const PredictC
   if (o.top_k < 1) throw Error("predict: --top-k must be at least 1");
   const Predictor predictor(saved, o.common.context());
   const std::string where = o.data.empty() ? "data" : o.data;
+  if (o.predictor != "intensity" && (!o.user.empty() || !o.plot.empty() || o.curve))
+    throw Error("predict: --predictor heads gives per-event rows only; --user, --plot and --curve read the intensity");
   if (!o.user.empty()) {
     PredictOptions po;
     po.top_k = o.top_k;
@@ -52,6 +54,7 @@ void predict_command(const SavedModel& saved, const Dataset& raw, const PredictC
   po.batch_size = o.batch_size;
   po.target_fraction = o.target_fraction;
   po.relative_tolerance = o.tolerance;
+  po.predictor = parse_point_predictor(o.predictor);
   po.progress = &std::cerr;
   predictor.predict(raw, po, [&out](const EventPrediction& row) { out << row.to_json().dump() << '\n'; }, where);
 }
@@ -144,6 +147,7 @@ void add_predict(CLI::App& app, CommandAction& action) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
   add_tolerance_option(*cmd, o->tolerance);
+  add_predictor_option(*cmd, o->predictor);
   cmd->add_flag("--curve", o->curve, "write intensity curves λ_k(t) per sequence instead of predictions");
   cmd->add_option("--curve-points", o->curve_points, "grid points per curve")->capture_default_str()->check(CLI::Range(2, 1000000));
   cmd->add_option("--plot", o->plot, "write an SVG of the per-type intensity of one sequence (stimuli marked) instead");

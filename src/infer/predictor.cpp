@@ -87,7 +87,8 @@ void Predictor::predict(const Dataset& raw, const EventPredictionOptions& option
   for (const auto& indices : batch_indices(data.sequences.size(), options.batch_size, false, 0)) {
     Batch batch = make_batch(data, indices, context_);
     if (options.target_fraction < 1) batch.target_mask = last_fraction_targets(batch, options.target_fraction);
-    auto p = predict_next_event(model, batch, po);
+    History history = model.encode(batch);
+    auto p = predict_next_event(model, history, po, options.predictor);
     auto expected = host(p.expected_time), median = host(p.median_time), type = host(p.predicted_type);
     auto top_type = host(p.top_k_type), top_p = host(p.top_k_probability), converged = host(p.converged);
     auto targets = host(batch.targets());

@@ -1,5 +1,6 @@
 list(APPEND TPP_SOURCES
   src/infer/predict.cpp
+  src/infer/head_prediction.cpp
   src/infer/state_prediction.cpp
   src/infer/next_event.cpp
   src/infer/sampling.cpp

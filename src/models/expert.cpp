@@ -56,8 +56,16 @@ const ConfigFields<ExpertConfig>& ExpertConfig::fields() {
                  Rule<bool>{}, preset(&VariantFlags::causal_mask), "variant preset")
           .field("event_meta", &ExpertConfig::event_meta, "Event: x_i += W_e m^e_i", Rule<bool>{},
                  preset(&VariantFlags::event_meta), "variant preset")
+          .field("mask_rule", &ExpertConfig::mask_rule,
+                 "whose type decides the causal mask: the type being predicted (causal per type) or the query "
+                 "event's (the paper's literal eq. 2)",
+                 rules::one_of({"predicted_type", "query_type"}))
           .field("future_window", &ExpertConfig::future_window,
-                 "attend stimuli up to this far ahead of the interval start; 0 = off", rules::non_negative<double>())
+                 "attend stimuli up to this far ahead of the interval start (model time units); 0 = off",
+                 rules::non_negative<double>(),
+                 std::function<double(const ExpertConfig&)>(
+                     [](const ExpertConfig& c) { return variants().at(c.variant).causal_mask ? 1.0 : 0.0; }),
+                 "1 with the causal mask's variants, else 0")
           .field("text_features", &ExpertConfig::text_features,
                  "text featuriser spec or fitted state (data/text_features.h); null: none",
                  Rule<nlohmann::json>{[](const nlohmann::json& v) { return v.is_null() || v.is_object(); },
@@ -73,8 +81,18 @@ ExpertConfig ExpertConfig::from_json(const nlohmann::json& j, const Schema& sche
   c.user_feature_dim = schema.user_feature_dim;
   c.event_meta_dim = schema.event_meta_dim;
 
-  // Group action types by the set of stimulus types they may see.
   const int K = c.thp.num_types, S = c.thp.num_stimulus_types;
+  if (c.causal_mask && c.mask_rule == "query_type") {
+    // One pass in which every token sees every stimulus; the query's type masks inside it.
+    c.visible.assign(1, std::vector<bool>(S, true));
+    c.type_pattern.assign(K, 0);
+    for (int k = 0; k < K; ++k) {
+      c.query_affects.emplace_back(S);
+      for (int s = 0; s < S; ++s) c.query_affects[k][s] = schema.stimulus_affects(s, k);
+    }
+    return c;
+  }
+  // Group action types by the set of stimulus types they may see.
   for (int k = 0; k < K; ++k) {
     std::vector<bool> visible(S);
     for (int s = 0; s < S; ++s) visible[s] = !c.causal_mask || schema.stimulus_affects(s, k);
@@ -112,6 +130,11 @@ ExpertImpl::ExpertImpl(ExpertConfig config) : config_(std::move(config)) {
   for (int64_t p = 0; p < P; ++p)
     for (int64_t s = 0; s < S; ++s) visible_[p][s] = static_cast<bool>(config_.visible[p][s]);
   type_pattern_ = torch::tensor(std::vector<int64_t>(config_.type_pattern.begin(), config_.type_pattern.end()));
+  if (!config_.query_affects.empty()) {
+    query_affects_ = torch::zeros({c.num_types, std::max<int64_t>(S, 1)}, torch::kBool);
+    for (int64_t k = 0; k < c.num_types; ++k)
+      for (int64_t s = 0; s < S; ++s) query_affects_[k][s] = static_cast<bool>(config_.query_affects[k][s]);
+  }
   to(torch::kFloat64);
 }
 
@@ -165,6 +188,15 @@ History ExpertImpl::encode(const Batch& batch) {
     context.future_input = x0;
   }
 
+  // The paper's mask: an action query of type k sees stimulus keys of the types that affect k.
+  torch::Tensor query_sees;  // [B, T, T] or undefined
+  if (query_affects_.defined()) {
+    auto is_action = real & is_stimulus.logical_not() & (position > 0);
+    auto action_type = torch::where(is_action, tokens, torch::zeros_like(tokens));
+    auto affects = query_affects_.to(device).index({action_type.unsqueeze(2), stimulus_type.unsqueeze(1)});
+    query_sees = is_stimulus.logical_not().unsqueeze(1) | is_action.logical_not().unsqueeze(2) | affects;
+  }
+
   auto visible_patterns = visible_.to(device);
   auto type_pattern = type_pattern_.to(device);
   auto base = torch::zeros({B, T, K}, opts), logits = torch::zeros({B, T, K}, opts);
@@ -172,8 +204,10 @@ History ExpertImpl::encode(const Batch& batch) {
   auto hidden = torch::zeros({B, T, D}, opts);
   for (int64_t p = 0; p < num_patterns(); ++p) {
     auto visible = is_stimulus.logical_not() | visible_patterns[p].index({stimulus_type});  // [B, T]
-    context.allowed = (causal.unsqueeze(0) & visible.unsqueeze(1)).unsqueeze(1);
-    if (ahead.defined()) context.future_allowed = (ahead & visible.unsqueeze(1)).unsqueeze(1);
+    auto sees = visible.unsqueeze(1);  // [B, 1, T]: key u is visible to every query
+    if (query_sees.defined()) sees = sees & query_sees;
+    context.allowed = (causal.unsqueeze(0) & sees).unsqueeze(1);
+    if (ahead.defined()) context.future_allowed = (ahead & sees).unsqueeze(1);
     auto x = x0;
     for (auto& layer : layers_) x = layer->forward(x, context);
     // Interval i is governed by the last visible token at or before i (BOS is always visible).

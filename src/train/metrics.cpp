@@ -78,7 +78,7 @@ Metrics evaluate_batch(Model& model, const Batch& batch, const TimeScale& scale,
   PredictOptions po = options.predict;
   po.top_k = options.top_k;
   po.median = true;  // the time MAE's point estimate
-  auto p = predict_next_event(model, history, po);
+  auto p = predict_next_event(model, history, po, options.predictor);
   auto first = [L](const torch::Tensor& t) { return t.narrow(1, 0, L); };  // interval i predicts event i
   auto zero = torch::zeros({}, batch.dtime.options());
   // RMSE of the predictive mean and MAE of the predictive median: each the predictor that minimises

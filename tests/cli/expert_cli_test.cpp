@@ -60,6 +60,34 @@ TEST(ExpertCli, EveryVariantTrainsEvaluatesAndPlotsFromGeneratedFiles) {
     e.common.json = true;
     ASSERT_EQ(run_evaluate(e), 0) << variant;
   }
+  // The same model's time and type metrics from its heads instead of its intensity; the likelihood
+  // is the same.
+  auto saved = load_model(dir.file("full.tpp"), Context{});
+  EvaluateCommandOptions e;
+  e.model = dir.file("full.tpp");
+  e.common.json = true;
+  std::ostringstream by_intensity, by_heads;
+  evaluate_command(saved, read_data_file(test), e, by_intensity);
+  e.predictor = "heads";
+  evaluate_command(saved, read_data_file(test), e, by_heads);
+  auto a = nlohmann::json::parse(by_intensity.str()), b = nlohmann::json::parse(by_heads.str());
+  EXPECT_EQ(a.at("predictor"), "intensity");
+  EXPECT_EQ(b.at("predictor"), "heads");
+  EXPECT_DOUBLE_EQ(a.at("log_likelihood_per_event").get<double>(), b.at("log_likelihood_per_event").get<double>());
+  EXPECT_NE(a.at("time_rmse").get<double>(), b.at("time_rmse").get<double>());
+  PredictCommandOptions rows;
+  rows.model = e.model;
+  rows.predictor = "heads";
+  std::ostringstream predicted;
+  predict_command(saved, read_data_file(test), rows, predicted);
+  EXPECT_NE(predicted.str().find("predicted_type"), std::string::npos);
+  rows.user = read_data_file(test).sequences[0].user;  // the state route reads the intensity only
+  try {
+    predict_command(saved, read_data_file(test), rows, predicted);
+    ADD_FAILURE() << "--predictor heads with --user must be refused";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("--predictor heads"), std::string::npos) << error.what();
+  }
   PredictCommandOptions p;
   p.model = dir.file("full.tpp");
   p.data = test;

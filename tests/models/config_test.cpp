@@ -93,6 +93,7 @@ const std::map<std::string, nlohmann::json>& non_defaults() {
         {"causal_mask", true},
         {"event_meta", true},
         {"future_window", 0.75},
+        {"mask_rule", "query_type"},
         {"text_features", {{"dim", 8}}}}},
   };
   return table;

@@ -8,6 +8,7 @@
 
 #include "../test_support.h"
 #include "tpp/core/error.h"
+#include "tpp/infer/head_prediction.h"
 #include "tpp/models/expert.h"
 #include "tpp/models/registry.h"
 
@@ -103,6 +104,14 @@ TEST(Expert, GroupsTypesByVisibleStimuliAndReadsVariants) {
   EXPECT_FALSE(overridden["stimulus_query"]);
   EXPECT_THROW(build(tiny({{"variant", "everything"}}), schema), Error);
   EXPECT_THROW(build(tiny({{"future_window", -1.0}}), schema), Error);
+  EXPECT_THROW(build(tiny({{"mask_rule", "key_type"}}), schema), Error);
+  // The paper puts the imminent-stimulus window in its causal-mask section: on with the mask's variants.
+  EXPECT_EQ(full->config()["future_window"], 1.0);
+  EXPECT_EQ(build(tiny({{"variant", "ext_p_user_cm"}}), schema)->config()["future_window"], 1.0);
+  EXPECT_EQ(ext["future_window"], 0.0);
+  EXPECT_EQ(full->config()["mask_rule"], "predicted_type");
+  auto paper = std::dynamic_pointer_cast<ExpertImpl>(build(tiny({{"mask_rule", "query_type"}}), schema));
+  EXPECT_EQ(paper->num_patterns(), 1);  // one pass, masked by the query's type
   // Variants without a component have none of its parameters.
   auto thp_variant = build(tiny({{"variant", "thp"}}), schema);
   for (const auto& item : thp_variant->named_parameters()) {
@@ -213,7 +222,7 @@ TEST(Expert, FutureWindowSeesImminentStimuliButNeverFutureActions) {
   const auto& events = d.sequences[0].events;
   const double window = 1.5;
   auto model = build(tiny({{"future_window", window}, {"causal_mask", false}}), d.schema);
-  auto closed = build(tiny({{"causal_mask", false}}), d.schema);
+  auto closed = build(tiny({{"causal_mask", false}, {"future_window", 0.0}}), d.schema);
   torch::NoGradGuard no_grad;
   auto lambda = [&](Model& m, const Dataset& data) {
     Batch b = make_batch(data, Context{});
@@ -240,6 +249,101 @@ TEST(Expert, FutureWindowSeesImminentStimuliButNeverFutureActions) {
     const int64_t before = static_cast<int64_t>(j) + 1;
     EXPECT_LT(max_change(closed_changed.narrow(0, 0, before), closed_base.narrow(0, 0, before)), 1e-13);
   }
+}
+
+// The paper's literal mask (eq. 2) against a reference written from the text: an action query of
+// type k sees stimulus j only if k ∈ X(k_j); stimulus and BOS queries see every earlier token;
+// stimuli ahead are seen inside the window under the same rule. With one layer, token t's output
+// depends on event j's input exactly when t may attend to it, so perturbing each event's metadata
+// and watching which outputs move reads the mask back.
+TEST(Expert, PaperMaskMatchesAReferenceWrittenFromEquationTwo) {
+  Dataset d = shop_dataset();
+  const auto& events = d.sequences[0].events;
+  const double window = 1.0;
+  auto model = build(tiny({{"mask_rule", "query_type"}, {"layers", 1}, {"future_window", window}}), d.schema);
+  auto reference_sees = [&](std::size_t query, std::size_t key) {  // tokens: 0 = BOS, e + 1 = event e
+    if (query == key) return true;
+    const Event& k = events[key - 1];
+    const double query_time = query == 0 ? 0.0 : events[query - 1].time;
+    if (key > query && !(k.is_stimulus && k.time - query_time <= window)) return false;
+    if (!k.is_stimulus || query == 0 || events[query - 1].is_stimulus) return true;
+    return d.schema.stimulus_affects(k.type, events[query - 1].type);  // a stimulus event's type is its s
+  };
+  torch::NoGradGuard no_grad;
+  auto hidden = [&](const Dataset& data) { return model->encode(make_batch(data, Context{})).hidden[0]; };
+  auto base = hidden(d);
+  int seen = 0, unseen = 0;
+  for (std::size_t j = 0; j < events.size(); ++j) {
+    Sequence seq = d.sequences[0];
+    seq.events[j].meta = {3.0, -2.0, 1.0};
+    auto changed = hidden(with_sequence(d, seq));
+    for (std::size_t t = 0; t <= events.size(); ++t) {
+      const double moved = max_change(changed[static_cast<int64_t>(t)], base[static_cast<int64_t>(t)]);
+      if (reference_sees(t, j + 1)) {
+        EXPECT_GT(moved, 1e-8) << "token " << t << " should see event " << j;
+        ++seen;
+      } else {
+        EXPECT_LT(moved, 1e-13) << "token " << t << " must not see event " << j;
+        ++unseen;
+      }
+    }
+  }
+  EXPECT_GT(unseen, 10);  // the mask does remove keys: some action queries miss some stimuli
+  EXPECT_GT(seen, 40);
+}
+
+// Why the per-predicted-type mask is the default: under the paper's mask a stimulus still moves an
+// action type outside its affects set, on the interval its own token governs and through deeper
+// layers (a stimulus query relays it).
+TEST(Expert, PaperMaskLetsAStimulusMoveTypesOutsideItsAffectsSet) {
+  Dataset d = shop_dataset();
+  const auto times = grid(0.0, 6.0, 120);
+  Sequence seq = d.sequences[0];
+  seq.events[1].meta = {2.0, 1.0, -3.0};  // s0: affects a0 only
+  for (const std::string rule : {"predicted_type", "query_type"}) {
+    auto model = build(tiny({{"mask_rule", rule}, {"future_window", 0.0}}), d.schema);
+    auto moved = max_change(intensity_at(*model, with_sequence(d, seq), times).select(1, 1),
+                            intensity_at(*model, d, times).select(1, 1));
+    if (rule == "predicted_type")
+      EXPECT_LT(moved, 1e-13);
+    else
+      EXPECT_GT(moved, 1e-6);
+  }
+}
+
+// Head predictions (--predictor heads) against the heads computed by hand from the parameters.
+TEST(Expert, HeadPredictionsAreTheTimeAndTypeHeads) {
+  Dataset d = shop_dataset();
+  auto model = build(tiny({{"causal_mask", false}}), d.schema);  // one pattern: logits = type_head(hidden)
+  torch::NoGradGuard no_grad;
+  Batch batch = make_batch(d, Context{});
+  History history = model->encode(batch);
+  PredictOptions po;
+  po.top_k = 2;
+  auto p = predict_next_event(*model, history, po, PointPredictor::Heads);
+  std::map<std::string, torch::Tensor> w;
+  for (const auto& item : model->named_parameters()) w[item.key()] = item.value();
+  const int64_t intervals = static_cast<int64_t>(d.sequences[0].events.size()) + 1;
+  for (int64_t i = 0; i < intervals; ++i) {
+    auto z = history.hidden[0][i];
+    const double gap = (torch::dot(w["time_head.weight"][0], z) + w["time_head.bias"][0]).item<double>();
+    auto logits = torch::matmul(w["type_head.weight"], z) + w["type_head.bias"];
+    auto prob = torch::exp(logits) / torch::exp(logits).sum();
+    EXPECT_NEAR(p.expected_time[0][i].item<double>(), gap, 1e-12) << i;
+    EXPECT_NEAR(p.median_time[0][i].item<double>(), gap, 1e-12) << i;
+    EXPECT_LT(max_change(p.type_probability[0][i], prob), 1e-12) << i;
+    EXPECT_EQ(p.predicted_type[0][i].item<int64_t>(), prob.argmax().item<int64_t>()) << i;
+    EXPECT_NEAR(p.top_k_probability[0][i][0].item<double>(), prob.max().item<double>(), 1e-12) << i;
+    EXPECT_TRUE(p.converged[0][i].item<bool>());
+  }
+  // The intensity predictor is a different estimate of the same quantities.
+  auto q = predict_next_event(*model, history, po, PointPredictor::Intensity);
+  EXPECT_GT(max_change(q.expected_time[0], p.expected_time[0]), 1e-6);
+  // A model without heads says so.
+  auto poisson = ModelRegistry::instance().create({{"model", "poisson"}}, d.schema);
+  EXPECT_THROW(predict_next_event(*poisson, poisson->encode(batch), po, PointPredictor::Heads), Error);
+  EXPECT_EQ(parse_point_predictor("heads"), PointPredictor::Heads);
+  EXPECT_THROW(parse_point_predictor("head"), Error);
 }
 
 TEST(Expert, LossesCountUserActionsOnly) {

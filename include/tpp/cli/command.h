@@ -31,6 +31,8 @@ struct CommonOptions {
 void add_common_options(CLI::App& cmd, CommonOptions& options);
 // --tolerance: relative accuracy of predicted next-event times and type probabilities (evaluate, predict).
 void add_tolerance_option(CLI::App& cmd, double& tolerance);
+// --predictor intensity|heads: where point predictions come from (infer/head_prediction.h).
+void add_predictor_option(CLI::App& cmd, std::string& predictor);
 
 // How the data verbs (convert, inspect) read any data file: format, users file, schema, policy.
 struct ReaderOptions {

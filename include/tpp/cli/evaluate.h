@@ -19,6 +19,7 @@ struct EvaluateCommandOptions {
   std::size_t batch_size{64};
   double target_fraction{1.0};  // score only the last fraction of each sequence's actions
   double tolerance{1e-10};      // relative accuracy of the next-event quadrature (PredictOptions)
+  std::string predictor{"intensity"};  // intensity | heads (infer/head_prediction.h)
   bool intensity_mae{false};    // also the intensity error against `truth` (infer/intensity_error.h)
   std::string truth;            // truth JSON file
   int grid_points{1000};        // uniform grid points per window for the intensity error

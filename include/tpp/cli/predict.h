@@ -20,6 +20,7 @@ struct PredictCommandOptions {
   std::size_t batch_size{64};
   double target_fraction{1.0};
   double tolerance{1e-10};  // relative accuracy of the next-event quadrature (PredictOptions)
+  std::string predictor{"intensity"};  // per-event rows: intensity | heads (infer/head_prediction.h)
   bool curve{false};     // one row per sequence with λ_k on a grid instead of predictions
   int curve_points{200};
   std::string plot;               // SVG path: draw one sequence's intensity instead of predictions

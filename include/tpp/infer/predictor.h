@@ -14,6 +14,7 @@
 
 #include "tpp/core/context.h"
 #include "tpp/data/dataset.h"
+#include "tpp/infer/head_prediction.h"
 #include "tpp/infer/plot.h"
 #include "tpp/models/registry.h"
 #include "tpp/train/metrics.h"
@@ -45,6 +46,7 @@ struct EventPredictionOptions {
   std::size_t batch_size{64};
   double target_fraction{1.0};      // predict only the last fraction of each sequence's actions
   double relative_tolerance{1e-10}; // PredictOptions::relative_tolerance
+  PointPredictor predictor{PointPredictor::Intensity};  // infer/head_prediction.h
   std::ostream* progress{nullptr};  // a line per batch when the context's progress is on
 };
 

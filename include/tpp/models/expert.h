@@ -23,6 +23,14 @@
 // the time head and the embedding use the mean of the pattern states. Without the mask (or when
 // every stimulus affects every type) there is one pattern and the model is THP plus the extras.
 //
+// The paper's literal mask (mask_rule "query_type"): the type k_i of the *query* event e_i decides,
+// so an action query of type k attends to stimulus j only if k ∈ X(k_j); stimulus and BOS queries
+// (which eq. 2 leaves undefined) attend to every earlier token. One encoder pass, THP's read-out
+// (the state and time anchor of interval i are those of token i). A stimulus still moves every λ_k
+// on the interval after it (its own token's state governs it) and, through a deeper layer, wherever
+// a stimulus query or an action of another type relays it, so this mask is not causal per type;
+// "predicted_type" (the default) is.
+//
 // Imminent stimuli (future_window w > 0): the query for interval i (starting at t_{i−1}) also
 // attends to stimuli at index ≥ i with time ≤ t_{i−1} + w, through their input encodings x (never
 // their contextual states, which have seen later actions): future actions never leak in.
@@ -44,7 +52,10 @@ struct ExpertConfig {
   bool user_features{true};      // "P(User)": W_u m^u
   bool event_meta{true};         // "Event": W_e m^e
   bool causal_mask{true};        // "CM": per-type stimulus visibility from the schema
-  double future_window{0.0};     // attend stimuli up to this far ahead (model time units); 0 = off
+  std::string mask_rule{"predicted_type"};  // predicted_type | query_type (the paper's literal eq. 2)
+  // Attend stimuli up to this far ahead (model time units); 0 = off. Preset: 1 for the variants
+  // with the causal mask (the paper describes the future unmasking as part of it).
+  double future_window{0.0};
   // The text featuriser that made the event metadata (fitted state, see cli/model_data.h); null
   // when the metadata came with the data. Kept so evaluation featurises texts the same way.
   nlohmann::json text_features;
@@ -53,13 +64,16 @@ struct ExpertConfig {
   // visible[p][s]: stimulus type s is visible to the types of pattern p; type_pattern[k] = p.
   std::vector<std::vector<bool>> visible;
   std::vector<int> type_pattern;
+  // query_affects[k][s]: an action query of type k may attend to stimuli of type s (mask_rule
+  // "query_type"); empty otherwise.
+  std::vector<std::vector<bool>> query_affects;
   // THP's keys, then "variant", whose preset is the default of each flag.
   static const ConfigFields<ExpertConfig>& fields();
   static ExpertConfig from_json(const nlohmann::json& j, const Schema& schema);
   nlohmann::json to_json() const;
 };
 
-class ExpertImpl : public Model {
+class ExpertImpl : public Model, public PredictionHeads {
  public:
   explicit ExpertImpl(ExpertConfig config);
   std::string name() const override { return "expert"; }
@@ -73,9 +87,10 @@ class ExpertImpl : public Model {
   torch::Tensor intensity_upper_bound(const History& history, const torch::Tensor& window) override;
   torch::Tensor auxiliary_loss(const History& history, const nlohmann::json& weights) override;
 
-  torch::Tensor type_logits(const History& history) { return history.parts.at("type_logits"); }
-  torch::Tensor predicted_gap(const History& history);
+  torch::Tensor type_logits(const History& history) override { return history.parts.at("type_logits"); }
+  torch::Tensor predicted_gap(const History& history) override;
   int num_patterns() const { return static_cast<int>(config_.visible.size()); }
+  const ExpertConfig& expert_config() const { return config_; }
 
  private:
   // Input encodings x [B, L+1, D] (BOS first).
@@ -92,6 +107,7 @@ class ExpertImpl : public Model {
   torch::Tensor alpha_;        // [K]
   torch::Tensor visible_;      // [P, K_s] bool buffer
   torch::Tensor type_pattern_; // [K] long buffer
+  torch::Tensor query_affects_; // [K, K_s] bool buffer, mask_rule "query_type" only
 };
 
 }  // namespace tpp

@@ -15,6 +15,7 @@
 // (predicted gap); auxiliary_loss = λ_type·CE + λ_time·(gap − predicted gap)² over actions.
 #include "tpp/core/config_fields.h"
 #include "tpp/models/model.h"
+#include "tpp/models/prediction_heads.h"
 
 namespace tpp {
 
@@ -87,7 +88,7 @@ torch::Tensor upper_bound_at_window_ends(Model& model, const History& history, c
 torch::Tensor thp_auxiliary_loss(const Batch& batch, const torch::Tensor& type_logits,
                                  const torch::Tensor& predicted_gap, const nlohmann::json& weights);
 
-class ThpImpl : public Model {
+class ThpImpl : public Model, public PredictionHeads {
  public:
   explicit ThpImpl(ThpConfig config);
   std::string name() const override { return "thp"; }
@@ -101,8 +102,8 @@ class ThpImpl : public Model {
   torch::Tensor auxiliary_loss(const History& history, const nlohmann::json& weights) override;
 
   // Heads for interval i (predicting event i): type logits [B, L+1, K], predicted gap [B, L+1].
-  torch::Tensor type_logits(const History& history);
-  torch::Tensor predicted_gap(const History& history);
+  torch::Tensor type_logits(const History& history) override;
+  torch::Tensor predicted_gap(const History& history) override;
 
  protected:
   std::unique_ptr<UserState> make_state(const Schema& schema, const Sequence& user, const Context& ctx) override;

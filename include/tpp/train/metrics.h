@@ -5,7 +5,8 @@
 //   target_mask), event i predicted from interval i, i.e. from the history before it:
 //   time RMSE of the predictive mean E[t_i | H_i] and MAE of the predictive median against t_i,
 //   in the data file's time units, type accuracy of
-//   argmax_k P(k_i = k | H_i), top-k accuracy, and the mean one-step predictive log-density
+//   argmax_k P(k_i = k | H_i), top-k accuracy (or the same from the model's time and type heads,
+//   EvaluationOptions::predictor), and the mean one-step predictive log-density
 //   log λ_{k_i}(t_i) − ∫_{t_{i−1}}^{t_i} Σ_k λ_k.
 #include <torch/torch.h>
 
@@ -16,6 +17,7 @@
 #include "tpp/core/context.h"
 #include "tpp/data/batch.h"
 #include "tpp/data/dataset.h"
+#include "tpp/infer/head_prediction.h"
 #include "tpp/infer/predict.h"
 #include "tpp/models/model.h"
 
@@ -24,6 +26,9 @@ namespace tpp {
 struct EvaluationOptions {
   int top_k{5};
   PredictOptions predict;  // its top_k is replaced by top_k
+  // The point prediction behind the time and type metrics (infer/head_prediction.h); the
+  // likelihoods do not depend on it.
+  PointPredictor predictor{PointPredictor::Intensity};
   IntegralOptions integral{IntegralOptions::Method::Exact, 64};
   std::size_t batch_size{64};
   // evaluate() scores only the last `target_fraction` of each sequence's actions (ExPERT: 0.3),
