@@ -1,98 +1,139 @@
 #!/usr/bin/env bash
-# ExPERT's synthetic experiments (README.md in this folder): regenerate each data set, train THP and
-# ExPERT (or the ablation variants) on it, evaluate on held-out sequences and write the tables.
+# ExPERT's synthetic experiments (README.md in this folder) under the paper's protocol: regenerate
+# each data set, split its users A/B (ab_split.py: train = A whole + B's first 70% of actions, test =
+# B's last 30%, scored from the full history), train THP and ExPERT (or the ablation variants) for
+# every seed, evaluate with both point predictors, and write the tables.
 #
 #   experiments/expert_synthetic/run.sh [TPP] [count|selfexc|complex|ecommerce|all]
 #
-# Each data set: 500 sequences as in the paper, split 400 / 50 / 50 (train / dev / test) by drawing
-# them with seeds 1, 2, 3 (N_TRAIN changes the 400). Tables go to $OUT/tables.md (default
-# out/experiments/expert); SWEEP=quick runs K ∈ {1, 4, 10} and α ∈ {0.3, 0.5, 0.8} instead of
-# every value (KS="..." and ALPHAS="..." pick others); EPOCHS overrides the configs' epochs. DTYPE (default float32) and THREADS are passed to train and evaluate.
+# Knobs (environment): N_SEQ sequences per data set (paper 500), SEEDS (the A/B split and training
+# seed of each run; default "1 2 3"), EPOCHS (overrides the configs' 30), KS and ALPHAS (the Fig. 5
+# sweeps; default every value of the paper), VARIANTS (the e-commerce ablation), SIZE (a JSON object
+# merged into every model config, e.g. '{"d_model": 32, "layers": 2}'), JOBS (runs in parallel,
+# default 2), THREADS (per run, default 1), DTYPE (default float32). Results: $OUT (default
+# out/experiments/expert), tables in $OUT/tables.md.
+#
+# Protocols (papers/expert.md, section 4): the likelihood experiments (Fig. 5) train with loss
+# weights (ll, type, time) = (1, 1, 0) and report the test part's predictive log-likelihood per
+# action. The prediction experiments (complex stimuli, e-commerce) train that model and also the
+# paper's time model (1, 0, 1); the intensity predictor is read from the first, the heads predictor's
+# type accuracy from the first and its time RMSE from the second.
 set -euo pipefail
 TPP=$(realpath "${1:-build/tpp}")
 WHAT=${2:-all}
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=${OUT:-out/experiments/expert}
-SWEEP=${SWEEP:-full}
-THREADS=${THREADS:-2}
-N_TRAIN=${N_TRAIN:-400}
+N_SEQ=${N_SEQ:-500}
+SEEDS=${SEEDS:-"1 2 3"}
+THREADS=${THREADS:-1}
+JOBS=${JOBS:-2}
 DTYPE=${DTYPE:-float32}
-mkdir -p "$OUT"
+SIZE=${SIZE:-"{}"}
+mkdir -p "$OUT/data" "$OUT/models" "$OUT/logs" "$OUT/results"
 
-# generate NAME PROCESS [--param k=v ...]: NAME_{train,dev,test}.jsonl (+ users, schema, truth).
+# generate NAME PROCESS [--param k=v ...]: the log (seed 1), its A/B splits per seed, and a dev set
+# of other users (seed 2) for early stopping.
 generate() {
   local name=$1 process=$2
   shift 2
-  local part n seed=1
-  for part in train dev test; do
-    case $part in train) n=$N_TRAIN ;; *) n=50 ;; esac
-    "$TPP" generate -q --process "$process" "$@" --n-seq "$n" --seed "$seed" -o "$OUT/data/${name}_$part.jsonl"
-    seed=$((seed + 1))
+  "$TPP" generate -q --process "$process" "$@" --n-seq "$N_SEQ" --seed 1 -o "$OUT/data/$name.jsonl"
+  "$TPP" generate -q --process "$process" "$@" --n-seq $((N_SEQ / 10 > 10 ? N_SEQ / 10 : 10)) --seed 2 \
+    -o "$OUT/data/${name}_dev.jsonl"
+  local seed
+  for seed in $SEEDS; do
+    python3 "$HERE/ab_split.py" "$OUT/data/$name.jsonl" "$OUT/data/${name}_s$seed" "$seed" > /dev/null
   done
-  # The oracle: the generator's own log-likelihood per action on the test part.
-  "$TPP" generate --json --process "$process" "$@" --n-seq 50 --seed 3 -o "$OUT/data/${name}_test.jsonl" \
-    > "$OUT/data/${name}_oracle.json"
 }
 
-# fit NAME MODEL_CONFIG LABEL [extra JSON merged into the config]: trains, evaluates on test.
+# fit NAME CONFIG LABEL SEED WEIGHTS [extra JSON]: trains on the seed's A/B train part, evaluates the
+# test part's last 30% with both predictors: results/NAME_LABEL_sSEED_{intensity,heads}.json.
 fit() {
-  local name=$1 config=$2 label=$3 extra=${4:-"{}"}
-  local merged
+  local name=$1 config=$2 label=$3 seed=$4 weights=$5 extra=${6:-"{}"}
+  local merged model="$OUT/models/${name}_${label}_s$seed.tpp"
   merged=$(python3 -c '
 import json, sys
 c = json.load(open(sys.argv[1]))
 c.update(json.loads(sys.argv[2]))
-if sys.argv[3]:
-    c["train"]["epochs"] = int(sys.argv[3])
-print(json.dumps(c))' "$config" "$extra" "${EPOCHS:-}")
+c.update(json.loads(sys.argv[3]))
+c["train"]["seed"] = int(sys.argv[4])
+c["train"]["loss_weights"] = json.loads(sys.argv[5])
+if sys.argv[6]:
+    c["train"]["epochs"] = int(sys.argv[6])
+print(json.dumps(c))' "$config" "$SIZE" "$extra" "$seed" "$weights" "${EPOCHS:-}")
   local start=$SECONDS
   "$TPP" train -q --json --threads "$THREADS" --dtype "$DTYPE" --time-scale none --config "$merged" \
-    --train "$OUT/data/${name}_train.jsonl" --dev "$OUT/data/${name}_dev.jsonl" -o "$OUT/models/${name}_$label.tpp" \
-    > "$OUT/logs/${name}_$label.train.log"
-  "$TPP" evaluate --json --threads "$THREADS" --dtype "$DTYPE" --model "$OUT/models/${name}_$label.tpp" \
-    --data "$OUT/data/${name}_test.jsonl" > "$OUT/results/${name}_$label.json"
-  echo "$name $label: $(cat "$OUT/results/${name}_$label.json") ($((SECONDS - start)) s)"
+    --train "$OUT/data/${name}_s${seed}_train.jsonl" --dev "$OUT/data/${name}_dev.jsonl" -o "$model" \
+    > "$OUT/logs/${name}_${label}_s$seed.train.log"
+  local predictor
+  for predictor in intensity heads; do
+    "$TPP" evaluate --json --threads "$THREADS" --dtype "$DTYPE" --model "$model" --target-last 0.3 \
+      --tolerance 1e-6 --predictor "$predictor" --data "$OUT/data/${name}_s${seed}_test.jsonl" \
+      > "$OUT/results/${name}_${label}_s${seed}_$predictor.json"
+  done
+  echo "$name $label seed $seed: $((SECONDS - start)) s"
 }
 
-mkdir -p "$OUT/data" "$OUT/models" "$OUT/logs" "$OUT/results"
+LL='{"ll": 1, "type": 1, "time": 0}'
+TIME='{"ll": 1, "type": 0, "time": 1}'
+TASKS=()
+task() { TASKS+=("$(printf '%q ' "$@")"); }
 
 count() {
-  local ks=${KS:-"1 2 3 4 5 6 7 8 9 10"}
-  [ "$SWEEP" = quick ] && ks="1 4 10"
-  for k in $ks; do
+  local k seed
+  for k in ${KS:-1 2 3 4 5 6 7 8 9 10}; do
     generate "count_K$k" stimulus_count --param num_stimuli="$k"
-    fit "count_K$k" "$HERE/configs/thp.json" thp
-    fit "count_K$k" "$HERE/configs/expert.json" expert
+    for seed in $SEEDS; do
+      task fit "count_K$k" "$HERE/configs/thp.json" thp "$seed" "$LL"
+      task fit "count_K$k" "$HERE/configs/expert.json" expert "$seed" "$LL"
+    done
   done
 }
 
 selfexc() {
-  local alphas=${ALPHAS:-"0.3 0.4 0.5 0.6 0.7 0.8"}
-  [ "$SWEEP" = quick ] && alphas="0.3 0.5 0.8"
-  for a in $alphas; do
+  local a seed
+  for a in ${ALPHAS:-0.3 0.4 0.5 0.6 0.7 0.8}; do
     generate "selfexc_a$a" stimulus_count --param num_stimuli=2 --param onset_ratio=0.4 \
       --param stimulus_slope=0.2 --param alpha="$a" --param mu=0.3 --param beta=1
-    fit "selfexc_a$a" "$HERE/configs/thp.json" thp
-    fit "selfexc_a$a" "$HERE/configs/expert.json" expert
+    for seed in $SEEDS; do
+      task fit "selfexc_a$a" "$HERE/configs/thp.json" thp "$seed" "$LL"
+      task fit "selfexc_a$a" "$HERE/configs/expert.json" expert "$seed" "$LL"
+    done
   done
 }
 
 complex() {
+  local seed
   generate complex complex_stimuli
-  fit complex "$HERE/configs/thp.json" thp
-  fit complex "$HERE/configs/expert.json" expert
+  for seed in $SEEDS; do
+    for model in thp expert; do
+      task fit complex "$HERE/configs/$model.json" "$model" "$seed" "$LL"
+      task fit complex "$HERE/configs/$model.json" "${model}_time" "$seed" "$TIME"
+    done
+  done
+}
+
+# The e-commerce ablation (Table 3 layout): every variant, event metadata by the text featuriser,
+# and the paper's literal mask beside ours.
+variant_config() {
+  case $1 in
+    full) echo '{"variant": "full", "text_features": {"dim": 64}}' ;;
+    full_query_mask) echo '{"variant": "full", "text_features": {"dim": 64}, "mask_rule": "query_type"}' ;;
+    *) echo "{\"variant\": \"$1\"}" ;;
+  esac
 }
 
 ecommerce() {
+  local seed variant
   generate shop ecommerce
-  fit shop "$HERE/configs/thp.json" thp
-  for variant in p_user ext ext_p_user ext_p_user_cm; do
-    fit shop "$HERE/configs/expert.json" "$variant" "{\"variant\": \"$variant\"}"
+  for seed in $SEEDS; do
+    for variant in ${VARIANTS:-thp p_user ext ext_p_user ext_p_user_cm full full_query_mask}; do
+      local config="$HERE/configs/expert.json" extra
+      extra=$(variant_config "$variant")
+      [ "$variant" = thp ] && config="$HERE/configs/thp.json" && extra='{}'
+      task fit shop "$config" "$variant" "$seed" "$LL" "$extra"
+      task fit shop "$config" "${variant}_time" "$seed" "$TIME" "$extra"
+    done
   done
-  # Event metadata: the coupon and purchase texts through the built-in featuriser.
-  fit shop "$HERE/configs/expert.json" full '{"variant": "full", "text_features": {"dim": 64}}'
-  # The imminent-stimulus window: expiries up to one day ahead.
-  fit shop "$HERE/configs/expert.json" full_future '{"variant": "full", "text_features": {"dim": 64}, "future_window": 1.0}'
 }
 
 case $WHAT in
@@ -103,5 +144,8 @@ case $WHAT in
   all) count; selfexc; complex; ecommerce ;;
   *) echo "unknown experiment '$WHAT' (count, selfexc, complex, ecommerce, all)" >&2; exit 2 ;;
 esac
+export -f fit
+export TPP OUT THREADS DTYPE SIZE EPOCHS
+printf '%s\n' "${TASKS[@]}" | xargs -d '\n' -P "$JOBS" -I{} bash -c '{}'
 python3 "$HERE/tables.py" "$OUT" > "$OUT/tables.md"
 cat "$OUT/tables.md"

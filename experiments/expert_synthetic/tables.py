@@ -1,73 +1,105 @@
 #!/usr/bin/env python3
-"""Markdown tables of the ExPERT synthetic experiments from run.sh's results folder."""
+"""Markdown tables of the ExPERT synthetic experiments from run.sh's results folder: every number is
+the mean over the seeds found, ± the sample standard deviation, with the seed count; a difference
+is the mean of the per-seed (paired) differences, ± their standard deviation, and "wins" counts the
+seeds where ExPERT is ahead."""
 import glob
 import json
+import math
 import os
 import re
 import sys
 
 
-def load(path):
+def load(out, name, label, seed, predictor):
+    path = os.path.join(out, "results", f"{name}_{label}_s{seed}_{predictor}.json")
+    if not os.path.exists(path):
+        return None
     with open(path) as f:
         return json.load(f)
 
 
-def result(out, name, label):
-    path = os.path.join(out, "results", f"{name}_{label}.json")
-    return load(path) if os.path.exists(path) else None
+def seeds(out, name, label):
+    found = set()
+    for p in glob.glob(os.path.join(out, "results", f"{name}_{label}_s*_intensity.json")):
+        m = re.search(r"_s(\d+)_intensity\.json$", p)
+        if m:
+            found.add(int(m.group(1)))
+    return sorted(found)
 
 
-def oracle(out, name):
-    path = os.path.join(out, "data", f"{name}_oracle.json")
-    return load(path)["oracle_log_likelihood_per_action"] if os.path.exists(path) else None
+def mean_sd(values):
+    values = [v for v in values if v is not None and not math.isnan(v)]
+    if not values:
+        return None, None, 0
+    m = sum(values) / len(values)
+    sd = math.sqrt(sum((v - m) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else float("nan")
+    return m, sd, len(values)
 
 
-def fmt(x, digits=4):
-    return "–" if x is None else f"{x:.{digits}f}"
+def cell(values, digits=4):
+    m, sd, n = mean_sd(values)
+    if m is None:
+        return "–"
+    return f"{m:.{digits}f} ± {sd:.{digits}f}" if n > 1 else f"{m:.{digits}f}"
 
 
-def sweep(out, prefix, label, key_name):
-    names = sorted({re.sub(r"_(thp|expert)\.json$", "", os.path.basename(p))
-                    for p in glob.glob(os.path.join(out, "results", prefix + "*.json"))},
+def metric(out, name, label, key, predictor="intensity"):
+    return {s: r[key] for s in seeds(out, name, label) if (r := load(out, name, label, s, predictor))}
+
+
+def paired(a, b):
+    common = sorted(set(a) & set(b))
+    return [b[s] - a[s] for s in common]
+
+
+def sweep(out, prefix, key_name):
+    names = sorted({re.sub(r"_(thp|expert)_s\d+_intensity\.json$", "", os.path.basename(p))
+                    for p in glob.glob(os.path.join(out, "results", prefix + "*_intensity.json"))},
                    key=lambda n: float(n[len(prefix):]))
     if not names:
         return
-    print(f"| {key_name} | THP LL/action | ExPERT LL/action | ExPERT − THP | oracle LL/action |")
-    print("| --- | --- | --- | --- | --- |")
+    print(f"| {key_name} | THP | ExPERT | ExPERT − THP | wins | seeds |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for name in names:
-        thp, expert = result(out, name, "thp"), result(out, name, "expert")
-        ll = [r["log_likelihood_per_event"] if r else None for r in (thp, expert)]
-        gap = ll[1] - ll[0] if None not in ll else None
-        print(f"| {name[len(prefix):]} | {fmt(ll[0])} | {fmt(ll[1])} | {fmt(gap)} | {fmt(oracle(out, name))} |")
+        thp = metric(out, name, "thp", "target_log_likelihood_per_event")
+        expert = metric(out, name, "expert", "target_log_likelihood_per_event")
+        diff = paired(thp, expert)
+        print(f"| {name[len(prefix):]} | {cell(list(thp.values()))} | {cell(list(expert.values()))} | "
+              f"{cell(diff)} | {sum(d > 0 for d in diff)}/{len(diff)} | {len(diff)} |")
+    print()
+
+
+def prediction_rows(out, name, labels):
+    print("| model | LL/action (test part) | time RMSE, intensity | time RMSE, heads (time model) | "
+          "type accuracy, intensity | type accuracy, heads | seeds |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for label in labels:
+        ll = metric(out, name, label, "target_log_likelihood_per_event")
+        if not ll:
+            continue
+        rmse_i = metric(out, name, label, "time_rmse")
+        rmse_h = metric(out, name, label + "_time", "time_rmse", "heads")
+        acc_i = metric(out, name, label, "type_accuracy")
+        acc_h = metric(out, name, label, "type_accuracy", "heads")
+        print(f"| {label} | {cell(list(ll.values()))} | {cell(list(rmse_i.values()))} | "
+              f"{cell(list(rmse_h.values()))} | {cell(list(acc_i.values()))} | {cell(list(acc_h.values()))} | "
+              f"{len(ll)} |")
     print()
 
 
 def main(out):
-    print("## Count of stimuli (paper Fig. 5a), held-out log-likelihood per action (nats)\n")
-    sweep(out, "count_K", "K", "K")
-    print("## Impact of self-excitation (paper Fig. 5b), held-out log-likelihood per action (nats)\n")
-    sweep(out, "selfexc_a", "alpha", "α")
-    if result(out, "complex", "thp"):
-        print("## Complex stimuli: next-event time RMSE (paper: ExPERT 0.4821, THP 0.5845)\n")
-        print("| model | time RMSE | LL/action | oracle LL/action |")
-        print("| --- | --- | --- | --- |")
-        for label in ("thp", "expert"):
-            r = result(out, "complex", label)
-            if r:
-                print(f"| {label} | {fmt(r['time_rmse'])} | {fmt(r['log_likelihood_per_event'])} | "
-                      f"{fmt(oracle(out, 'complex'))} |")
-        print()
-    if result(out, "shop", "thp"):
-        print("## E-commerce coupons: ablation (paper Table 3 layout)\n")
-        print(f"oracle LL/action: {fmt(oracle(out, 'shop'))}\n")
-        print("| variant | LL/action | time RMSE (days) | type accuracy | top-5 accuracy |")
-        print("| --- | --- | --- | --- | --- |")
-        for label in ("thp", "p_user", "ext", "ext_p_user", "ext_p_user_cm", "full", "full_future"):
-            r = result(out, "shop", label)
-            if r:
-                print(f"| {label} | {fmt(r['log_likelihood_per_event'])} | {fmt(r['time_rmse'])} | "
-                      f"{fmt(r['type_accuracy'])} | {fmt(r['top_k_accuracy'])} |")
-        print()
+    print("## Count of stimuli (paper Fig. 5a): test-part predictive log-likelihood per action (nats)\n")
+    sweep(out, "count_K", "K")
+    print("## Impact of self-excitation (paper Fig. 5b): test-part predictive log-likelihood per action (nats)\n")
+    sweep(out, "selfexc_a", "α")
+    if seeds(out, "complex", "thp"):
+        print("## Complex stimuli (paper: time RMSE ExPERT 0.4821, THP 0.5845)\n")
+        prediction_rows(out, "complex", ["thp", "expert"])
+    if seeds(out, "shop", "thp"):
+        print("## E-commerce coupons: ablation (paper Table 3 layout); times in days\n")
+        prediction_rows(out, "shop", ["thp", "p_user", "ext", "ext_p_user", "ext_p_user_cm", "full",
+                                      "full_query_mask"])
 
 
 if __name__ == "__main__":
