@@ -50,7 +50,7 @@ run_blocks() {
   fi
   for block in $blocks; do
     count=$((count + 1))
-    echo "[$doc, block $count] $(head -1 "$block")"
+    local start=$SECONDS
     if ! bash -euo pipefail "$block" > "$block.log" 2>&1; then
       echo "walkthrough_stimuli: block $count of $doc failed:" >&2
       cat "$block" >&2
@@ -58,6 +58,7 @@ run_blocks() {
       tail -30 "$block.log" >&2
       exit 1
     fi
+    echo "[$doc, block $count, $((SECONDS - start)) s] $(head -1 "$block")"
   done
   echo "walkthrough_stimuli: $count blocks of $doc ran"
 }
