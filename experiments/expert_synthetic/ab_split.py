@@ -7,12 +7,15 @@ full history.
     ab_split.py LOG.jsonl OUT_PREFIX SEED [TEST_FRACTION]
 
 Reads LOG.jsonl with its companions LOG.users.jsonl and LOG.schema.json (as `tpp generate` writes
-them) and writes OUT_PREFIX_train.* and OUT_PREFIX_test.* with the same companions. A B user's
+them) and writes OUT_PREFIX_train.* and OUT_PREFIX_test.* with the same companions, and the same
+two parts without their stimuli (OUT_PREFIX_train_actions.*, OUT_PREFIX_test_actions.*): the data
+of a baseline that does not know the stimuli exist, as the paper's THP. A B user's
 training prefix keeps every event up to its last history action, and its window ends there (the
 time after it belongs to the test part), as tpp's expert_split does (data/split.h).
 """
 import json
 import math
+import os
 import random
 import shutil
 import sys
@@ -23,15 +26,20 @@ def companions(path):
     return stem + ".users.jsonl", stem + ".schema.json"
 
 
+def write_rows(path, rows):
+    # Through a temporary file and a rename, so a run reading the old file never sees half of one.
+    with open(path + ".tmp", "w") as f:
+        for row in rows:
+            f.write(json.dumps(row) + "\n")
+    os.replace(path + ".tmp", path)
+
+
 def write(prefix, events, users, schema_path):
-    with open(prefix + ".jsonl", "w") as f:
-        for row in events:
-            f.write(json.dumps(row) + "\n")
     users_path, schema_out = companions(prefix + ".jsonl")
-    with open(users_path, "w") as f:
-        for row in users:
-            f.write(json.dumps(row) + "\n")
-    shutil.copyfile(schema_path, schema_out)
+    shutil.copyfile(schema_path, schema_out + ".tmp")
+    os.replace(schema_out + ".tmp", schema_out)
+    write_rows(users_path, users)
+    write_rows(prefix + ".jsonl", events)
 
 
 def main():
@@ -69,6 +77,9 @@ def main():
         train_users.append(prefix_user)
     write(prefix + "_train", train_events, train_users, schema_path)
     write(prefix + "_test", test_events, test_users, schema_path)
+    actions = lambda rows: [r for r in rows if not r.get("stimulus", False)]
+    write(prefix + "_train_actions", actions(train_events), train_users, schema_path)
+    write(prefix + "_test_actions", actions(test_events), test_users, schema_path)
     print(json.dumps({"train_users": len(train_users), "test_users": len(test_users),
                       "train_events": len(train_events), "test_events": len(test_events)}))
 

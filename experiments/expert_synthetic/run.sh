@@ -13,6 +13,9 @@
 # default 2), THREADS (per run, default 1), DTYPE (default float32). Results: $OUT (default
 # out/experiments/expert), tables in $OUT/tables.md.
 #
+# Baselines: "thp" is THP given the stimuli as events of their own types (tpp's THP conditions on
+# them); "thp_blind" is THP on the actions alone, as the paper's THP, which knows no stimuli.
+#
 # Protocols (papers/expert.md, section 4): the likelihood experiments (Fig. 5) train with loss
 # weights (ll, type, time) = (1, 1, 0) and report the test part's predictive log-likelihood per
 # action. The prediction experiments (complex stimuli, e-commerce) train that model and also the
@@ -36,19 +39,33 @@ mkdir -p "$OUT/data" "$OUT/models" "$OUT/logs" "$OUT/results"
 generate() {
   local name=$1 process=$2
   shift 2
-  "$TPP" generate -q --process "$process" "$@" --n-seq "$N_SEQ" --seed 1 -o "$OUT/data/$name.jsonl"
-  "$TPP" generate -q --process "$process" "$@" --n-seq $((N_SEQ / 10 > 10 ? N_SEQ / 10 : 10)) --seed 2 \
-    -o "$OUT/data/${name}_dev.jsonl"
+  # The generator is deterministic: data already there (from an earlier run with the same N_SEQ) is kept.
+  if [ ! -e "$OUT/data/${name}_dev.jsonl" ]; then
+    "$TPP" generate -q --process "$process" "$@" --n-seq "$N_SEQ" --seed 1 -o "$OUT/data/$name.jsonl"
+    "$TPP" generate -q --process "$process" "$@" --n-seq $((N_SEQ / 10 > 10 ? N_SEQ / 10 : 10)) --seed 2 \
+      -o "$OUT/data/${name}_dev.jsonl"
+  fi
+  [ -e "$OUT/data/${name}_dev_actions.jsonl" ] || python3 -c '
+import json, shutil, sys
+stem = sys.argv[1]
+with open(stem + "_actions.jsonl", "w") as out:
+    for line in open(stem + ".jsonl"):
+        if not json.loads(line).get("stimulus", False):
+            out.write(line)
+for companion in (".users.jsonl", ".schema.json"):
+    shutil.copyfile(stem + companion, stem + "_actions" + companion)' "$OUT/data/${name}_dev"
   local seed
   for seed in $SEEDS; do
-    python3 "$HERE/ab_split.py" "$OUT/data/$name.jsonl" "$OUT/data/${name}_s$seed" "$seed" > /dev/null
+    [ -e "$OUT/data/${name}_s${seed}_test_actions.jsonl" ] ||
+      python3 "$HERE/ab_split.py" "$OUT/data/$name.jsonl" "$OUT/data/${name}_s$seed" "$seed" > /dev/null
   done
 }
 
-# fit NAME CONFIG LABEL SEED WEIGHTS [extra JSON]: trains on the seed's A/B train part, evaluates the
-# test part's last 30% with both predictors: results/NAME_LABEL_sSEED_{intensity,heads}.json.
+# fit NAME CONFIG LABEL SEED WEIGHTS [extra JSON] [data suffix]: trains on the seed's A/B train part,
+# evaluates the test part's last 30% with both predictors: results/NAME_LABEL_sSEED_{intensity,heads}.json.
+# Suffix "_actions": both parts without their stimuli (ab_split.py).
 fit() {
-  local name=$1 config=$2 label=$3 seed=$4 weights=$5 extra=${6:-"{}"}
+  local name=$1 config=$2 label=$3 seed=$4 weights=$5 extra=${6:-"{}"} part=${7:-}
   local merged model="$OUT/models/${name}_${label}_s$seed.tpp"
   merged=$(python3 -c '
 import json, sys
@@ -62,12 +79,12 @@ if sys.argv[6]:
 print(json.dumps(c))' "$config" "$SIZE" "$extra" "$seed" "$weights" "${EPOCHS:-}")
   local start=$SECONDS
   "$TPP" train -q --json --threads "$THREADS" --dtype "$DTYPE" --time-scale none --config "$merged" \
-    --train "$OUT/data/${name}_s${seed}_train.jsonl" --dev "$OUT/data/${name}_dev.jsonl" -o "$model" \
+    --train "$OUT/data/${name}_s${seed}_train$part.jsonl" --dev "$OUT/data/${name}_dev$part.jsonl" -o "$model" \
     > "$OUT/logs/${name}_${label}_s$seed.train.log"
   local predictor
   for predictor in intensity heads; do
     "$TPP" evaluate --json --threads "$THREADS" --dtype "$DTYPE" --model "$model" --target-last 0.3 \
-      --tolerance 1e-6 --predictor "$predictor" --data "$OUT/data/${name}_s${seed}_test.jsonl" \
+      --tolerance 1e-6 --predictor "$predictor" --data "$OUT/data/${name}_s${seed}_test$part.jsonl" \
       > "$OUT/results/${name}_${label}_s${seed}_$predictor.json"
   done
   echo "$name $label seed $seed: $((SECONDS - start)) s"
@@ -76,7 +93,11 @@ print(json.dumps(c))' "$config" "$SIZE" "$extra" "$seed" "$weights" "${EPOCHS:-}
 LL='{"ll": 1, "type": 1, "time": 0}'
 TIME='{"ll": 1, "type": 0, "time": 1}'
 TASKS=()
-task() { TASKS+=("$(printf '%q ' "$@")"); }
+# LABELS (optional): run only the fits whose label is listed, e.g. LABELS="thp_blind".
+task() {
+  if [ -n "${LABELS:-}" ] && [[ " $LABELS " != *" $4 "* ]]; then return; fi
+  TASKS+=("$(printf '%q ' "$@")")
+}
 
 count() {
   local k seed
@@ -84,6 +105,7 @@ count() {
     generate "count_K$k" stimulus_count --param num_stimuli="$k"
     for seed in $SEEDS; do
       task fit "count_K$k" "$HERE/configs/thp.json" thp "$seed" "$LL"
+      task fit "count_K$k" "$HERE/configs/thp.json" thp_blind "$seed" "$LL" '{}' _actions
       task fit "count_K$k" "$HERE/configs/expert.json" expert "$seed" "$LL"
     done
   done
@@ -96,6 +118,7 @@ selfexc() {
       --param stimulus_slope=0.2 --param alpha="$a" --param mu=0.3 --param beta=1
     for seed in $SEEDS; do
       task fit "selfexc_a$a" "$HERE/configs/thp.json" thp "$seed" "$LL"
+      task fit "selfexc_a$a" "$HERE/configs/thp.json" thp_blind "$seed" "$LL" '{}' _actions
       task fit "selfexc_a$a" "$HERE/configs/expert.json" expert "$seed" "$LL"
     done
   done
@@ -109,6 +132,8 @@ complex() {
       task fit complex "$HERE/configs/$model.json" "$model" "$seed" "$LL"
       task fit complex "$HERE/configs/$model.json" "${model}_time" "$seed" "$TIME"
     done
+    task fit complex "$HERE/configs/thp.json" thp_blind "$seed" "$LL" '{}' _actions
+    task fit complex "$HERE/configs/thp.json" thp_blind_time "$seed" "$TIME" '{}' _actions
   done
 }
 
@@ -133,6 +158,8 @@ ecommerce() {
       task fit shop "$config" "$variant" "$seed" "$LL" "$extra"
       task fit shop "$config" "${variant}_time" "$seed" "$TIME" "$extra"
     done
+    task fit shop "$HERE/configs/thp.json" thp_blind "$seed" "$LL" '{}' _actions
+    task fit shop "$HERE/configs/thp.json" thp_blind_time "$seed" "$TIME" '{}' _actions
   done
 }
 

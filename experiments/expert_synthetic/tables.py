@@ -2,7 +2,8 @@
 """Markdown tables of the ExPERT synthetic experiments from run.sh's results folder: every number is
 the mean over the seeds found, ± the sample standard deviation, with the seed count; a difference
 is the mean of the per-seed (paired) differences, ± their standard deviation, and "wins" counts the
-seeds where ExPERT is ahead."""
+seeds where ExPERT is ahead. "thp_blind" is THP trained and scored on the actions alone (the paper's
+baseline, which knows no stimuli); "thp" is THP given the stimuli as events."""
 import glob
 import json
 import math
@@ -15,8 +16,11 @@ def load(out, name, label, seed, predictor):
     path = os.path.join(out, "results", f"{name}_{label}_s{seed}_{predictor}.json")
     if not os.path.exists(path):
         return None
-    with open(path) as f:
-        return json.load(f)
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except json.JSONDecodeError:  # still being written
+        return None
 
 
 def seeds(out, name, label):
@@ -54,19 +58,23 @@ def paired(a, b):
 
 
 def sweep(out, prefix, key_name):
-    names = sorted({re.sub(r"_(thp|expert)_s\d+_intensity\.json$", "", os.path.basename(p))
+    names = sorted({re.sub(r"_(thp|thp_blind|expert)_s\d+_intensity\.json$", "", os.path.basename(p))
                     for p in glob.glob(os.path.join(out, "results", prefix + "*_intensity.json"))},
                    key=lambda n: float(n[len(prefix):]))
     if not names:
         return
-    print(f"| {key_name} | THP | ExPERT | ExPERT − THP | wins | seeds |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print(f"| {key_name} | THP, actions only | THP, with stimuli | ExPERT | ExPERT − THP (actions only) | wins | "
+          "ExPERT − THP (with stimuli) | wins |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name in names:
-        thp = metric(out, name, "thp", "target_log_likelihood_per_event")
-        expert = metric(out, name, "expert", "target_log_likelihood_per_event")
-        diff = paired(thp, expert)
-        print(f"| {name[len(prefix):]} | {cell(list(thp.values()))} | {cell(list(expert.values()))} | "
-              f"{cell(diff)} | {sum(d > 0 for d in diff)}/{len(diff)} | {len(diff)} |")
+        ll = lambda label: metric(out, name, label, "target_log_likelihood_per_event")
+        blind, thp, expert = ll("thp_blind"), ll("thp"), ll("expert")
+        row = f"| {name[len(prefix):]} | {cell(list(blind.values()))} | {cell(list(thp.values()))} | "
+        row += f"{cell(list(expert.values()))} |"
+        for base in (blind, thp):
+            diff = paired(base, expert)
+            row += f" {cell(diff)} | {sum(d > 0 for d in diff)}/{len(diff)} |"
+        print(row)
     print()
 
 
@@ -95,10 +103,10 @@ def main(out):
     sweep(out, "selfexc_a", "α")
     if seeds(out, "complex", "thp"):
         print("## Complex stimuli (paper: time RMSE ExPERT 0.4821, THP 0.5845)\n")
-        prediction_rows(out, "complex", ["thp", "expert"])
+        prediction_rows(out, "complex", ["thp_blind", "thp", "expert"])
     if seeds(out, "shop", "thp"):
         print("## E-commerce coupons: ablation (paper Table 3 layout); times in days\n")
-        prediction_rows(out, "shop", ["thp", "p_user", "ext", "ext_p_user", "ext_p_user_cm", "full",
+        prediction_rows(out, "shop", ["thp_blind", "thp", "p_user", "ext", "ext_p_user", "ext_p_user_cm", "full",
                                       "full_query_mask"])
 
 
