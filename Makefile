@@ -11,7 +11,7 @@ DEB_PACKAGES := cmake make g++ ccache libtorch-dev libopenblas0-pthread libgtest
 DEB_PACKAGES += zlib1g-dev time
 DEB_PACKAGES += python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest
 
-.PHONY: all deps configure build run test bench experiments gpu clean python fuzz
+.PHONY: all deps configure build run test bench experiments experiments-expert gpu clean python fuzz
 
 all: build
 
@@ -63,6 +63,14 @@ bench: build
 experiments: build
 	bash experiments/run_all.sh $(TPP)
 	bash experiments/expert_synthetic/run.sh $(TPP) all
+
+# ExPERT's synthetic experiments alone: every table of docs/expert.md and the Fig. 5 SVGs
+# (out/experiments/expert/); sizes as docs/expert.md states them.
+experiments-expert: build
+	OUT=out/experiments/expert N_SEQ=100 EPOCHS=10 bash experiments/expert_synthetic/run.sh $(TPP) count
+	OUT=out/experiments/expert N_SEQ=60 EPOCHS=10 bash experiments/expert_synthetic/run.sh $(TPP) selfexc
+	OUT=out/experiments/expert N_SEQ=300 EPOCHS=15 bash experiments/expert_synthetic/run.sh $(TPP) complex
+	OUT=out/experiments/expert N_SEQ=300 EPOCHS=10 bash experiments/expert_synthetic/run.sh $(TPP) ecommerce
 
 # GPU build against the LibTorch bundled with a CUDA PyTorch installation.
 gpu:

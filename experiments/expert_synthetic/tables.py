@@ -78,6 +78,57 @@ def sweep(out, prefix, key_name):
     print()
 
 
+def sweep_svg(out, prefix, key_name, path):
+    """Mean ± sd of the test-part LL per action against the swept value, one line per model."""
+    names = sorted({re.sub(r"_(thp|thp_blind|expert)_s\d+_intensity\.json$", "", os.path.basename(p))
+                    for p in glob.glob(os.path.join(out, "results", prefix + "*_intensity.json"))},
+                   key=lambda n: float(n[len(prefix):]))
+    if not names:
+        return
+    series = {}
+    for label, colour in (("thp_blind", "#888888"), ("thp", "#1f77b4"), ("expert", "#d62728")):
+        points = []
+        for name in names:
+            m, sd, n = mean_sd(list(metric(out, name, label, "target_log_likelihood_per_event").values()))
+            if m is not None:
+                points.append((float(name[len(prefix):]), m, 0.0 if n < 2 else sd))
+        series[label] = (colour, points)
+    xs = [p[0] for _, pts in series.values() for p in pts]
+    ys = [v for _, pts in series.values() for p in pts for v in (p[1] - p[2], p[1] + p[2])]
+    if not xs:
+        return
+    W, H, L, R, T, B = 520, 340, 70, 20, 20, 50
+    x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
+    y0, y1 = min(ys), max(ys) if max(ys) > min(ys) else min(ys) + 1
+    px = lambda x: L + (x - x0) / (x1 - x0) * (W - L - R)
+    py = lambda y: H - B - (y - y0) / (y1 - y0) * (H - T - B)
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
+           f'<rect width="{W}" height="{H}" fill="white"/>',
+           f'<line x1="{L}" y1="{H - B}" x2="{W - R}" y2="{H - B}" stroke="black"/>',
+           f'<line x1="{L}" y1="{T}" x2="{L}" y2="{H - B}" stroke="black"/>',
+           f'<text x="{(L + W - R) / 2}" y="{H - 12}" text-anchor="middle">{key_name}</text>',
+           f'<text x="14" y="{(T + H - B) / 2}" transform="rotate(-90 14 {(T + H - B) / 2})" '
+           'text-anchor="middle">test LL per action (nats), mean ± sd over seeds</text>']
+    for x in sorted(set(xs)):
+        svg.append(f'<text x="{px(x):.1f}" y="{H - B + 16}" text-anchor="middle">{x:g}</text>')
+    for i in range(5):
+        y = y0 + (y1 - y0) * i / 4
+        svg.append(f'<text x="{L - 6}" y="{py(y) + 4:.1f}" text-anchor="end">{y:.2f}</text>')
+    for k, (label, (colour, pts)) in enumerate(series.items()):
+        if not pts:
+            continue
+        svg.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="' +
+                   " ".join(f"{px(x):.1f},{py(m):.1f}" for x, m, _ in pts) + '"/>')
+        for x, m, sd in pts:
+            svg.append(f'<line x1="{px(x):.1f}" y1="{py(m - sd):.1f}" x2="{px(x):.1f}" y2="{py(m + sd):.1f}" '
+                       f'stroke="{colour}"/>')
+        svg.append(f'<text x="{L + 10}" y="{T + 14 + 16 * k}" fill="{colour}">'
+                   f'{ {"thp_blind": "THP, actions only", "thp": "THP, with stimuli", "expert": "ExPERT"}[label] }</text>')
+    svg.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(svg) + "\n")
+
+
 def prediction_rows(out, name, labels):
     print("| model | LL/action (test part) | time RMSE, intensity | time RMSE, heads (time model) | "
           "type accuracy, intensity | type accuracy, heads | seeds |")
@@ -99,8 +150,10 @@ def prediction_rows(out, name, labels):
 def main(out):
     print("## Count of stimuli (paper Fig. 5a): test-part predictive log-likelihood per action (nats)\n")
     sweep(out, "count_K", "K")
+    sweep_svg(out, "count_K", "K, number of stimuli", os.path.join(out, "fig5a_stimulus_count.svg"))
     print("## Impact of self-excitation (paper Fig. 5b): test-part predictive log-likelihood per action (nats)\n")
     sweep(out, "selfexc_a", "α")
+    sweep_svg(out, "selfexc_a", "α, self-excitation", os.path.join(out, "fig5b_self_excitation.svg"))
     if seeds(out, "complex", "thp"):
         print("## Complex stimuli (paper: time RMSE ExPERT 0.4821, THP 0.5845)\n")
         prediction_rows(out, "complex", ["thp_blind", "thp", "expert"])
