@@ -15,6 +15,19 @@ FitConfig FitConfig::from_json(const nlohmann::json& config, std::uint64_t defau
   fit.model = config;
   fit.model.erase("train");
   if (config.contains("text_features")) fit.text_features = config["text_features"];
+  // "user_ids" settings are checked here, before any data is read; they are fitted in fit_model.
+  if (auto it = config.find("user_ids"); it != config.end()) {
+    try {
+      if (UserIdFeaturizer::is_fitted_state(*it))
+        UserIdFeaturizer::from_json(*it);
+      else if (!it->is_null() && !it->is_boolean() && !it->is_object())
+        throw Error("\"user_ids\" must be true, false or an object such as {\"min_events\": 1}, got " + it->dump());
+      else if (it->is_object())
+        UserIdsConfig::from_json(*it);
+    } catch (const Error& e) {
+      throw Error(where + ": " + e.what());
+    }
+  }
   return fit;
 }
 
