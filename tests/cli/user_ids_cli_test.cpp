@@ -7,8 +7,9 @@
 
 #include <cmath>
 #include <limits>
+#include <set>
 
-#include "../test_support.h"
+#include "cli_test_support.h"
 #include "tpp/cli/evaluate.h"
 #include "tpp/cli/generate.h"
 #include "tpp/cli/model_data.h"
@@ -106,7 +107,8 @@ TEST(UserIdsCli, SeenUsersGetTheirColumnAndUnseenUsersThePopulationModel) {
   const ServedModel served(saved, Context{}, PredictOptions{}), served_plain(without_user_ids(saved, 4), Context{},
                                                                            PredictOptions{});
   EXPECT_EQ(served.schema().user_feature_dim, 4);
-  const Sequence& events = plain.prepare(stranger).sequences[0];
+  const Dataset prepared = plain.prepare(stranger);  // type ids of the model's schema, file units
+  const Sequence& events = prepared.sequences[0];
   auto next_time = [&](const ServedModel& model, const std::string& user) {
     const StoredUser stored{user, events.t_start, test.sequences[1].features, events.events};
     return model.predict(*model.build_state(stored), std::numeric_limits<double>::quiet_NaN(), 1).expected_time;
@@ -126,13 +128,19 @@ TEST(UserIdsCli, SeenUsersGetTheirColumnAndUnseenUsersThePopulationModel) {
   e.model = t.output;
   e.data = dir.file("mixed.jsonl");
   e.common.quiet = true;
-  EXPECT_EQ(run_evaluate(e), 0);
+  ::testing::internal::CaptureStdout();
+  const int evaluated = run_evaluate(e);
+  ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(evaluated, 0);
   PredictCommandOptions p;
   p.model = t.output;
   p.data = dir.file("mixed.jsonl");
   p.output = dir.file("predictions.jsonl");
   p.common.quiet = true;
   EXPECT_EQ(run_predict(p), 0);
+  std::set<std::string> predicted;
+  for (const auto& row : testing::json_lines(testing::slurp(p.output))) predicted.insert(row.at("user").get<std::string>());
+  EXPECT_EQ(predicted, (std::set<std::string>{seen, "stranger"}));
 }
 
 TEST(UserIdsCli, StoreTrainsAsTheEventLogDoes) {
