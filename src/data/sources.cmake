@@ -14,4 +14,5 @@ list(APPEND TPP_SOURCES
   src/data/store_source.cpp
   src/data/summary.cpp
   src/data/text_features.cpp
+  src/data/user_id_features.cpp
 )

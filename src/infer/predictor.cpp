@@ -7,6 +7,7 @@
 #include "tpp/data/batch.h"
 #include "tpp/data/prepare.h"
 #include "tpp/data/text_features.h"
+#include "tpp/data/user_id_features.h"
 #include "tpp/infer/predict.h"
 
 namespace tpp {
@@ -61,6 +62,17 @@ Dataset Predictor::prepare(Dataset data, const std::string& where) const {
   if (model_.config.contains("text_features") && data.schema.event_meta_dim == 0) {
     TextFeaturizer featurizer = TextFeaturizer::from_json(model_.config.at("text_features"));
     featurize_event_texts(data, featurizer);
+  }
+  // The user-id block from the training vocabulary: a user unseen in training gets zeros.
+  if (model_.config.contains("user_ids")) {
+    const auto user_ids = UserIdFeaturizer::from_json(model_.config.at("user_ids"));
+    const int base = model_.schema.user_feature_dim - user_ids.size();
+    if (data.schema.user_feature_dim != base)
+      throw DataError(where, 0, "features",
+                      fmt::format("the data has {} user features where the model reads {} besides its {} user-id "
+                                  "columns",
+                                  data.schema.user_feature_dim, base, user_ids.size()));
+    user_ids.apply(data);
   }
   return align_to_model(std::move(data), model_.schema, model_.time_scale, where);
 }

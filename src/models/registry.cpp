@@ -10,7 +10,9 @@
 #include "tpp/core/atomic_output.h"
 #include "tpp/core/config_keys.h"
 #include "tpp/core/error.h"
+#include "tpp/data/user_id_features.h"
 #include "tpp/models/model_config.h"
+#include "tpp/models/saved_config.h"
 
 namespace tpp {
 
@@ -43,9 +45,13 @@ ModelPtr ModelRegistry::create(const nlohmann::json& config, const Schema& schem
   // The declared fields are the keys the model reads, so none it reads can be rejected here.
   std::vector<std::string> known = model_envelope_keys();
   for (const auto& key : found.keys) known.push_back(key.key);
+  const auto& data_keys = data_preparation_keys();
+  known.insert(known.end(), data_keys.begin(), data_keys.end());
   check_known_keys(config, known, "model config for \"" + name + "\"");
+  nlohmann::json model_config = config;
+  for (const auto& key : data_keys) model_config.erase(key);
   try {
-    return found.factory(config, schema);
+    return found.factory(model_config, schema);
   } catch (const nlohmann::json::exception& e) {
     throw Error("model config for \"" + name + "\": " + e.what());
   } catch (const std::bad_alloc&) {
@@ -62,9 +68,19 @@ std::vector<std::string> ModelRegistry::names() const {
   return out;
 }
 
+const std::vector<std::string>& data_preparation_keys() {
+  static const std::vector<std::string> keys{"user_ids"};
+  return keys;
+}
+
 void save_model(const std::string& path, const ModelPtr& model, const Schema& schema, const TimeScale& scale) {
+  save_model_with_config(path, model, model->config(), schema, scale);
+}
+
+void save_model_with_config(const std::string& path, const ModelPtr& model, const nlohmann::json& config,
+                            const Schema& schema, const TimeScale& scale) {
   nlohmann::json meta = {{"format", "tpp-model-1"},
-                         {"config", model->config()},
+                         {"config", config},
                          {"schema", to_json(schema)},
                          {"time_scale", to_json(scale)}};
   torch::serialize::OutputArchive archive;
@@ -110,6 +126,14 @@ SavedModel load_model(const std::string& path, const Context& ctx) {
     throw Error(path + ": not a readable tpp model file: " + e.what_without_backtrace());
   } catch (const nlohmann::json::exception& e) {
     throw Error(path + ": corrupt model metadata: " + e.what());
+  }
+  if (auto it = out.config.find("user_ids"); it != out.config.end()) {
+    // The fitted vocabulary's block ends the user features the model was built for.
+    const std::string where = path + ": config \"user_ids\"";
+    const int columns = UserIdFeaturizer::from_json(*it, where).size();
+    if (columns > out.schema.user_feature_dim)
+      throw Error(fmt::format("{}: {} user ids, but the schema has only {} user features", where, columns,
+                              out.schema.user_feature_dim));
   }
   out.model = ModelRegistry::instance().create(out.config, out.schema);
   try {

@@ -30,8 +30,12 @@ nlohmann::json ServedPrediction::to_json() const {
 }
 
 ServedModel::ServedModel(SavedModel saved, Context context, PredictOptions predict)
-    : saved_(std::move(saved)), context_(context), predict_(predict) {
+    : saved_(std::move(saved)), schema_(saved_.schema), context_(context), predict_(predict) {
   check_predict_options(predict_);
+  if (saved_.config.contains("user_ids")) {
+    user_ids_ = UserIdFeaturizer::from_json(saved_.config.at("user_ids"));
+    schema_.user_feature_dim -= user_ids_->size();
+  }
   saved_.model->eval();
   name_ = saved_.model->name();
   serialized_ = !blas_info().thread_safe;
@@ -42,12 +46,21 @@ std::unique_ptr<UserState> ServedModel::build_state(const StoredUser& user) cons
   torch::NoGradGuard no_grad;
   Sequence header;
   header.user = user.user;
-  header.features = user.features;
+  header.features = model_features(user);
   header.t_start = saved_.time_scale.to_model(user.t_start);
   header.t_end = header.t_start;
   auto state = saved_.model->start(saved_.schema, header, context_);
   for (const auto& e : user.events) step(*state, e);
   return state;
+}
+
+std::vector<float> ServedModel::model_features(const StoredUser& user) const {
+  if (!user_ids_) return user.features;
+  Sequence seq;
+  seq.user = user.user;
+  seq.features = user.features;
+  user_ids_->append(seq, schema_.user_feature_dim);
+  return seq.features;
 }
 
 std::unique_lock<std::mutex> ServedModel::model_call() const {
@@ -137,7 +150,7 @@ std::vector<std::vector<double>> ServedModel::intensity_over_history(const Store
   one.time_scale = ts;
   Sequence seq;
   seq.user = user.user;
-  seq.features = user.features;
+  seq.features = model_features(user);
   seq.t_start = user.t_start;
   seq.events = user.events;
   seq.t_end = std::max(seq.events.empty() ? seq.t_start : seq.events.back().time, times.back());

@@ -8,6 +8,7 @@ list(APPEND TPP_TESTS
   tests/data/split_test.cpp
   tests/data/shared_data_test.cpp
   tests/data/text_features_test.cpp
+  tests/data/user_id_features_test.cpp
   tests/data/prepare_test.cpp
   tests/data/category_test.cpp
   tests/data/input_validation_test.cpp

@@ -1,7 +1,7 @@
 // The key tables in docs/*.md and experiments/**/*.md are the field declarations' own: each sits between
 //   <!-- config-keys: NAME -->  and  <!-- /config-keys -->
 // (NAME a registered model, "train", "train.iptw", "generator.NAME" for a registered generator,
-// "generator.complex_stimuli.params" or "text_features") and must equal config_key_table() of its
+// "generator.complex_stimuli.params", "text_features" or "user_ids") and must equal config_key_table() of its
 // declaration. Every registered model and generator has one. On a mismatch the test prints the
 // table to paste.
 #include <gtest/gtest.h>
@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "tpp/data/text_features.h"
+#include "tpp/data/user_id_features.h"
 #include "tpp/models/registry.h"
 #include "tpp/sim/complex_stimuli.h"
 #include "tpp/sim/generator_registry.h"
@@ -59,6 +60,7 @@ TEST(ConfigDocs, KeyTablesMatchTheDeclarations) {
     declared["generator." + name] = GeneratorRegistry::instance().get(name).keys;
   declared["generator.complex_stimuli.params"] = ComplexStimuliParams::fields().docs();
   declared["text_features"] = TextFeaturesConfig::fields().docs();
+  declared["user_ids"] = UserIdsConfig::fields().docs();
   const auto tables = docs_tables();
   for (const auto& [name, keys] : declared) {
     const std::string expected = config_key_table(keys);

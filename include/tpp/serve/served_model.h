@@ -5,11 +5,13 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "tpp/data/user_id_features.h"
 #include "tpp/infer/predict.h"
 #include "tpp/models/registry.h"
 #include "tpp/models/user_state.h"
@@ -36,7 +38,9 @@ class ServedModel {
   // `predict`: quadrature tolerances; top_k there is the default per query.
   ServedModel(SavedModel saved, Context context, PredictOptions predict);
 
-  const Schema& schema() const { return saved_.schema; }
+  // The schema requests are checked against: the model's, less the user-id block of a model
+  // trained with "user_ids" (data/user_id_features.h), which the server appends from the user id.
+  const Schema& schema() const { return schema_; }
   const SavedModel& saved() const { return saved_; }
   Model& model() const { return *saved_.model; }
   const std::string& name() const { return name_; }
@@ -67,8 +71,12 @@ class ServedModel {
   std::vector<std::vector<double>> per_file_unit(const torch::Tensor& lambda) const;
   // Holds the model lock when calls must be serialised, else nothing.
   std::unique_lock<std::mutex> model_call() const;
+  // A stored user's features as the model reads them: with the user-id block when it has one.
+  std::vector<float> model_features(const StoredUser& user) const;
 
   SavedModel saved_;
+  Schema schema_;
+  std::optional<UserIdFeaturizer> user_ids_;
   Context context_;
   PredictOptions predict_;
   std::string name_;
