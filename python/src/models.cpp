@@ -308,9 +308,10 @@ class PyModel {
   }
 
   py::dict evaluate(const Dataset& data, int top_k, std::size_t batch_size, double target_fraction, double tolerance,
-                    const std::string& where) const {
+                    const std::string& where, const std::string& point_predictor) const {
     const Predictor p = predictor();
     EvaluationOptions eo;
+    eo.predictor = parse_point_predictor(point_predictor);
     eo.top_k = top_k;
     eo.batch_size = batch_size;
     eo.target_fraction = target_fraction;
@@ -321,7 +322,9 @@ class PyModel {
       py::gil_scoped_release release;
       m = p.evaluate(data, eo, where_of(where));
     }
-    return to_py(m.to_json());
+    nlohmann::json j = m.to_json();
+    j["predictor"] = point_predictor;  // as `tpp evaluate --json` prints it
+    return to_py(j);
   }
 
   py::dict predict(const Dataset& data, int top_k, std::size_t batch_size, double target_fraction, double tolerance,
@@ -606,7 +609,8 @@ void bind_models(py::module_& m) {
            py::arg("resume") = false, py::arg("time_scale") = "auto", py::arg("callback") = py::none(),
            py::arg("verbose") = false)
       .def("evaluate", &PyModel::evaluate, py::arg("data"), py::arg("top_k") = 5, py::arg("batch_size") = 64,
-           py::arg("target_fraction") = 1.0, py::arg("tolerance") = 1e-10, py::arg("where") = "")
+           py::arg("target_fraction") = 1.0, py::arg("tolerance") = 1e-10, py::arg("where") = "",
+           py::arg("predictor") = "intensity")
       .def("predict", &PyModel::predict, py::arg("data"), py::arg("top_k") = 3, py::arg("batch_size") = 64,
            py::arg("target_fraction") = 1.0, py::arg("tolerance") = 1e-10, py::arg("where") = "")
       .def("intensity", &PyModel::intensity, py::arg("data"), py::arg("points") = 200, py::arg("batch_size") = 64,

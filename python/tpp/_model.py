@@ -101,10 +101,11 @@ class Model:
         return self
 
     # -- prediction --------------------------------------------------------------------------
-    def evaluate(self, data, top_k=5, target_fraction=1.0, tolerance=1e-10, batch_size=64):
+    def evaluate(self, data, top_k=5, target_fraction=1.0, tolerance=1e-10, batch_size=64, predictor="intensity"):
         """LL/event, time RMSE (mean) and MAE (median) in file units, type and top-k accuracy: the
-        dict `tpp evaluate --json` prints."""
-        return self._m.evaluate(_native(data), top_k, batch_size, target_fraction, tolerance, _where(data))
+        dict `tpp evaluate --json` prints. predictor="heads" takes the time and type metrics from
+        THP's or ExPERT's heads instead of the intensity (docs/expert.md)."""
+        return self._m.evaluate(_native(data), top_k, batch_size, target_fraction, tolerance, _where(data), predictor)
 
     def predict(self, data, top_k=3, target_fraction=1.0, tolerance=1e-10, batch_size=64, as_frame=True):
         """One row per scored event (the rows of `tpp predict`): user, index, time, type,
