@@ -1,7 +1,11 @@
 #pragma once
-// What the CLI tests read back from the files and streams the verbs write, and the small saved
-// model several of them predict with.
+// What the CLI tests read back from the files and streams the verbs write, the small saved model
+// several of them predict with, a generated shop log, and the message of an expected tpp::Error.
+#include <gtest/gtest.h>
+
+#include <cstdint>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -9,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "../test_support.h"
+#include "tpp/cli/generate.h"
+#include "tpp/core/error.h"
 #include "tpp/models/registry.h"
 
 namespace tpp::testing {
@@ -40,6 +46,30 @@ inline SavedModel saved_poisson(const TempDir& dir) {
   auto model = ModelRegistry::instance().create({{"model", "poisson"}, {"rate", {1.0, 3.0}}}, schema);
   save_model(dir.file("m.tpp"), model, schema, TimeScale{0.0, 2.0});
   return load_model(dir.file("m.tpp"), Context{});
+}
+
+// A small e-commerce log (3 categories, 30 days, 6 users) with its users file and schema beside it.
+inline std::string shop_log(const TempDir& dir, const std::string& name, std::uint64_t seed) {
+  GenerateOptions o;
+  o.process = "ecommerce";
+  o.params = {"num_categories=3", "t_end=30"};
+  o.n_seq = 6;
+  o.seed = seed;
+  o.output = dir.file(name + ".jsonl");
+  o.quiet = true;
+  if (run_generate(o) != 0) throw Error("generate failed");
+  return o.output;
+}
+
+// The message of the tpp::Error that `f` throws (a test failure if it throws none).
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected a tpp::Error";
+  return "";
 }
 
 }  // namespace tpp::testing

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "../test_support.h"
+#include "cli_test_support.h"
 #include "tpp/cli/evaluate.h"
 #include "tpp/cli/generate.h"
 #include "tpp/cli/model_data.h"
@@ -18,17 +19,7 @@
 namespace tpp {
 namespace {
 
-std::string shop_log(const testing::TempDir& dir, const std::string& name, std::uint64_t seed) {
-  GenerateOptions o;
-  o.process = "ecommerce";
-  o.params = {"num_categories=3", "t_end=30"};
-  o.n_seq = 6;
-  o.seed = seed;
-  o.output = dir.file(name + ".jsonl");
-  o.quiet = true;
-  if (run_generate(o) != 0) throw Error("generate failed");
-  return o.output;
-}
+using testing::shop_log;
 
 TEST(ExpertCli, EveryVariantTrainsEvaluatesAndPlotsFromGeneratedFiles) {
   testing::TempDir dir;

@@ -25,17 +25,8 @@
 namespace tpp {
 namespace {
 
-std::string shop_log(const testing::TempDir& dir, const std::string& name, std::uint64_t seed) {
-  GenerateOptions o;
-  o.process = "ecommerce";
-  o.params = {"num_categories=3", "t_end=30"};
-  o.n_seq = 6;
-  o.seed = seed;
-  o.output = dir.file(name + ".jsonl");
-  o.quiet = true;
-  if (run_generate(o) != 0) throw Error("generate failed");
-  return o.output;
-}
+using testing::error_of;
+using testing::shop_log;
 
 nlohmann::json tiny_expert(nlohmann::json user_ids) {
   return {{"model", "expert"}, {"d_model", 8}, {"d_ff", 8}, {"heads", 1}, {"layers", 1}, {"user_ids", user_ids},
@@ -157,16 +148,6 @@ TEST(UserIdsCli, StoreTrainsAsTheEventLogDoes) {
   EXPECT_EQ(a.schema.user_feature_dim, b.schema.user_feature_dim);
   const auto pa = a.model->named_parameters(), pb = b.model->named_parameters();
   for (const auto& p : pa) EXPECT_TRUE(torch::allclose(p.value(), pb[p.key()], 1e-9, 1e-12)) << p.key();
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a tpp::Error";
-  return "";
 }
 
 TEST(UserIdsCli, BadSettingsAndSavedVocabulariesNameTheKey) {
