@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "../cli/cli_test_support.h"
 #include "../test_support.h"
 #include "tpp/core/error.h"
 #include "tpp/data/user_id_features.h"
@@ -26,16 +27,6 @@ Dataset users_data() {
   }
   d.sequences[0].events = {Event{1.0, 0, true, {}, {}}};  // carol: a stimulus, no action
   return d;
-}
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a tpp::Error";
-  return "";
 }
 
 TEST(UserIdFeatures, VocabularyIsTheSortedDistinctTrainingUsers) {
@@ -101,7 +92,7 @@ TEST(UserIdFeatures, SavedStateRoundTripsAndIsCheckedNamingTheField) {
 
   const std::string where = "m.tpp: config \"user_ids\"";
   auto bad = [&](nlohmann::json j, const std::string& part) {
-    const std::string message = message_of([&] { UserIdFeaturizer::from_json(j, where); });
+    const std::string message = testing::error_of([&] { UserIdFeaturizer::from_json(j, where); });
     EXPECT_NE(message.find(where), std::string::npos) << message;
     EXPECT_NE(message.find(part), std::string::npos) << message;
   };
@@ -132,14 +123,14 @@ TEST(UserIdFeatures, ConfigValuesAreCheckedNamingTheKey) {
   EXPECT_EQ(fitted->vocabulary(), (std::vector<std::string>{"zoe"}));
 
   for (const nlohmann::json& spec : {nlohmann::json(1), nlohmann::json("yes"), nlohmann::json::array()}) {
-    const std::string message = message_of([&] { user_id_featurizer(spec, source); });
+    const std::string message = testing::error_of([&] { user_id_featurizer(spec, source); });
     EXPECT_NE(message.find("\"user_ids\" must be true, false or an object"), std::string::npos) << message;
   }
-  std::string message = message_of([&] { user_id_featurizer({{"min_event", 1}}, source); });
+  std::string message = testing::error_of([&] { user_id_featurizer({{"min_event", 1}}, source); });
   EXPECT_NE(message.find("user_ids: unknown field \"min_event\""), std::string::npos) << message;
-  message = message_of([&] { user_id_featurizer({{"min_events", -1}}, source); });
+  message = testing::error_of([&] { user_id_featurizer({{"min_events", -1}}, source); });
   EXPECT_NE(message.find("user_ids: \"min_events\""), std::string::npos) << message;
-  message = message_of([&] { user_id_featurizer({{"min_events", true}}, source); });
+  message = testing::error_of([&] { user_id_featurizer({{"min_events", true}}, source); });
   EXPECT_NE(message.find("user_ids: \"min_events\""), std::string::npos) << message;
 }
 
