@@ -88,11 +88,16 @@ def by_hand(tmp):
     print(f"by hand: rank 0 stopped {time.monotonic() - began:.2f} s after rank 1 was killed: {err.strip()}")
 
 
-def under_launch(tmp):
-    launcher = subprocess.Popen([TPP, "launch", "-n", "2", "--"] + train_args(os.path.join(tmp, "launch.tpp")),
+def launched_group(tmp, name):
+    """`tpp launch -n 2` of a training into tmp/name, once its first epoch is done: (launcher, rank pids)."""
+    launcher = subprocess.Popen([TPP, "launch", "-n", "2", "--"] + train_args(os.path.join(tmp, name)),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for_first_epoch(launcher)
-    ranks = children(launcher.pid)
+    return launcher, children(launcher.pid)
+
+
+def under_launch(tmp):
+    launcher, ranks = launched_group(tmp, "launch.tpp")
     check(len(ranks) == 2, f"launch started {ranks}, expected two processes")
     os.kill(ranks[1], signal.SIGKILL)
     began = time.monotonic()
@@ -105,10 +110,7 @@ def under_launch(tmp):
 
 
 def forwarded_signal(tmp):
-    launcher = subprocess.Popen([TPP, "launch", "-n", "2", "--"] + train_args(os.path.join(tmp, "term.tpp")),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    wait_for_first_epoch(launcher)
-    ranks = children(launcher.pid)
+    launcher, ranks = launched_group(tmp, "term.tpp")
     launcher.send_signal(signal.SIGTERM)
     code = wait_exit(launcher, "tpp launch after SIGTERM")
     err = launcher.stderr.read()
@@ -119,10 +121,7 @@ def forwarded_signal(tmp):
 
 
 def killed_launcher(tmp):
-    launcher = subprocess.Popen([TPP, "launch", "-n", "2", "--"] + train_args(os.path.join(tmp, "orphan.tpp")),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    wait_for_first_epoch(launcher)
-    ranks = children(launcher.pid)
+    launcher, ranks = launched_group(tmp, "orphan.tpp")
     launcher.kill()
     launcher.wait()
     deadline = time.monotonic() + BOUND
