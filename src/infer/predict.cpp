@@ -8,6 +8,7 @@
 
 #include "tpp/core/error.h"
 #include "tpp/core/numerics.h"
+#include "type_read_out.h"
 
 namespace tpp {
 
@@ -139,11 +140,7 @@ void check_predict_options(const PredictOptions& o) {
 
 namespace {
 
-torch::Tensor valid_intervals(const History& history) {
-  const auto& b = history.batch;
-  auto index = torch::arange(b.max_length() + 1, b.length.options());
-  return index.unsqueeze(0) <= b.length.unsqueeze(1);
-}
+using detail::valid_intervals;
 
 // Solves Λ(s) = level inside the panel whose ends bracket it: safeguarded Newton, each Λ(s) from
 // the panel start by an n-point rule. level [B, L1] is log 2, or −log((1 + S(∞))/2) where the
@@ -209,7 +206,7 @@ namespace {
 
 NextEventPrediction predict_together(Model& model, const History& history, const PredictOptions& o) {
   const auto opts = history.start.options();
-  const int64_t B = history.start.size(0), L1 = history.start.size(1), K = model.num_types();
+  const int64_t B = history.start.size(0), L1 = history.start.size(1);
   const auto valid = valid_intervals(history);
   const double tol = o.survival_tolerance;
   const double rtol = std::max(o.relative_tolerance, 100 * dtype_epsilon(history.start));
@@ -293,13 +290,7 @@ NextEventPrediction predict_together(Model& model, const History& history, const
   out.converged = valid & panels_ok & (horizon_ok | dead);
   out.no_event_probability = torch::where(dead, survival_h, torch::zeros_like(survival_h));
   out.expected_time = torch::where(valid, time, torch::full_like(time, nan));
-  out.type_probability = torch::where(valid.unsqueeze(-1), prob, torch::full_like(prob, nan));
-  auto minus_one = torch::full({}, -1, torch::kLong).to(opts.device());
-  out.predicted_type = torch::where(valid, prob.argmax(-1), minus_one);
-  const int64_t k = std::min<int64_t>(o.top_k, K);
-  auto [top_p, top_i] = torch::topk(torch::nan_to_num(prob, 0.0), k, -1, true, true);
-  out.top_k_probability = torch::where(valid.unsqueeze(-1), top_p, torch::full_like(top_p, nan));
-  out.top_k_type = torch::where(valid.unsqueeze(-1), top_i, minus_one);
+  detail::set_type_predictions(out, prob, valid, o.top_k);
   if (o.median) {
     auto level = torch::where(dead & (survival_h < 1), -torch::log((1 + survival_h) / 2),
                               torch::full_like(survival_h, std::log(2.0)));
@@ -336,10 +327,7 @@ namespace {
 // τ < ∞ (S(m) = (1 + S(∞))/2), the mark probabilities and P(no event) = S(∞); the horizon is the
 // τ where the survival of the event part falls to survival_tolerance. Exact, so converged
 // wherever valid, with no panels.
-NextEventPrediction predict_closed_form(Model& model, const History& history, const NextEventLaw& law,
-                                        const PredictOptions& o) {
-  const auto opts = history.start.options();
-  const int64_t K = model.num_types();
+NextEventPrediction predict_closed_form(const History& history, const NextEventLaw& law, const PredictOptions& o) {
   const auto valid = valid_intervals(history);
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const auto& gap = *law.gap;
@@ -355,13 +343,7 @@ NextEventPrediction predict_closed_form(Model& model, const History& history, co
   out.converged = valid.clone();
   out.no_event_probability = torch::where(valid, never, torch::zeros_like(never));
   out.expected_time = torch::where(valid, time, torch::full_like(time, nan));
-  out.type_probability = torch::where(valid.unsqueeze(-1), prob, torch::full_like(prob, nan));
-  auto minus_one = torch::full({}, -1, torch::kLong).to(opts.device());
-  out.predicted_type = torch::where(valid, prob.argmax(-1), minus_one);
-  const int64_t k = std::min<int64_t>(o.top_k, K);
-  auto [top_p, top_i] = torch::topk(prob, k, -1, true, true);
-  out.top_k_probability = torch::where(valid.unsqueeze(-1), top_p, torch::full_like(top_p, nan));
-  out.top_k_type = torch::where(valid.unsqueeze(-1), top_i, minus_one);
+  detail::set_type_predictions(out, prob, valid, o.top_k);
   if (o.median) {
     auto m = gap.median();
     out.median_time = torch::where(valid, m, torch::full_like(m, nan));
@@ -376,7 +358,7 @@ NextEventPrediction predict_next_event(Model& model, const History& history, con
   if (o.batch_panels < 8) throw Error("prediction: batch_panels must be at least 8");
   torch::NoGradGuard no_grad;
   if (o.closed_form)
-    if (auto law = model.next_event_law(history)) return predict_closed_form(model, history, *law, o);
+    if (auto law = model.next_event_law(history)) return predict_closed_form(history, *law, o);
   const int64_t B = history.start.size(0);
   if (B == 1 || o.batch_panels >= o.max_panels) return predict_together(model, history, o);
   PredictOptions first = o;
