@@ -5,6 +5,7 @@ sequences, of which `tpp evaluate --target-last 0.3` scores the last 30% of acti
 full history.
 
     ab_split.py LOG.jsonl OUT_PREFIX SEED [TEST_FRACTION]
+    ab_split.py --actions LOG.jsonl     (only LOG_actions.*: the log without its stimuli, e.g. a dev set)
 
 Reads LOG.jsonl with its companions LOG.users.jsonl and LOG.schema.json (as `tpp generate` writes
 them) and writes OUT_PREFIX_train.* and OUT_PREFIX_test.* with the same companions, and the same
@@ -42,7 +43,18 @@ def write(prefix, events, users, schema_path):
     write_rows(prefix + ".jsonl", events)
 
 
+def without_stimuli(rows):
+    return [r for r in rows if not r.get("stimulus", False)]
+
+
 def main():
+    if sys.argv[1] == "--actions":
+        log = sys.argv[2]
+        users_path, schema_path = companions(log)
+        rows = [json.loads(line) for line in open(log)]
+        users = [json.loads(line) for line in open(users_path)]
+        write(log[: -len(".jsonl")] + "_actions", without_stimuli(rows), users, schema_path)
+        return
     log, prefix, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
     test_fraction = float(sys.argv[4]) if len(sys.argv) > 4 else 0.3
     users_path, schema_path = companions(log)
@@ -77,9 +89,8 @@ def main():
         train_users.append(prefix_user)
     write(prefix + "_train", train_events, train_users, schema_path)
     write(prefix + "_test", test_events, test_users, schema_path)
-    actions = lambda rows: [r for r in rows if not r.get("stimulus", False)]
-    write(prefix + "_train_actions", actions(train_events), train_users, schema_path)
-    write(prefix + "_test_actions", actions(test_events), test_users, schema_path)
+    write(prefix + "_train_actions", without_stimuli(train_events), train_users, schema_path)
+    write(prefix + "_test_actions", without_stimuli(test_events), test_users, schema_path)
     print(json.dumps({"train_users": len(train_users), "test_users": len(test_users),
                       "train_events": len(train_events), "test_events": len(test_events)}))
 

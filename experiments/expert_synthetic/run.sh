@@ -45,15 +45,7 @@ generate() {
     "$TPP" generate -q --process "$process" "$@" --n-seq $((N_SEQ / 10 > 10 ? N_SEQ / 10 : 10)) --seed 2 \
       -o "$OUT/data/${name}_dev.jsonl"
   fi
-  [ -e "$OUT/data/${name}_dev_actions.jsonl" ] || python3 -c '
-import json, shutil, sys
-stem = sys.argv[1]
-with open(stem + "_actions.jsonl", "w") as out:
-    for line in open(stem + ".jsonl"):
-        if not json.loads(line).get("stimulus", False):
-            out.write(line)
-for companion in (".users.jsonl", ".schema.json"):
-    shutil.copyfile(stem + companion, stem + "_actions" + companion)' "$OUT/data/${name}_dev"
+  [ -e "$OUT/data/${name}_dev_actions.jsonl" ] || python3 "$HERE/ab_split.py" --actions "$OUT/data/${name}_dev.jsonl"
   local seed
   for seed in $SEEDS; do
     [ -e "$OUT/data/${name}_s${seed}_test_actions.jsonl" ] ||
