@@ -109,12 +109,18 @@ UserIdFeaturizer UserIdFeaturizer::from_json(const nlohmann::json& j, const std:
   return f;
 }
 
-std::optional<UserIdFeaturizer> user_id_featurizer(const nlohmann::json& spec, const SequenceSource& train) {
+std::optional<UserIdsConfig> user_ids_settings(const nlohmann::json& spec) {
   if (spec.is_null() || (spec.is_boolean() && !spec.get<bool>())) return std::nullopt;
-  if (UserIdFeaturizer::is_fitted_state(spec)) return UserIdFeaturizer::from_json(spec);
   if (!spec.is_boolean() && !spec.is_object())
     throw Error("\"user_ids\" must be true, false or an object such as {\"min_events\": 1}, got " + spec.dump());
-  UserIdFeaturizer f(spec.is_object() ? UserIdsConfig::from_json(spec) : UserIdsConfig{});
+  return spec.is_object() ? UserIdsConfig::from_json(spec) : UserIdsConfig{};
+}
+
+std::optional<UserIdFeaturizer> user_id_featurizer(const nlohmann::json& spec, const SequenceSource& train) {
+  if (UserIdFeaturizer::is_fitted_state(spec)) return UserIdFeaturizer::from_json(spec);
+  auto settings = user_ids_settings(spec);
+  if (!settings) return std::nullopt;
+  UserIdFeaturizer f(*settings);
   f.fit(train);
   return f;
 }

@@ -20,10 +20,8 @@ FitConfig FitConfig::from_json(const nlohmann::json& config, std::uint64_t defau
     try {
       if (UserIdFeaturizer::is_fitted_state(*it))
         UserIdFeaturizer::from_json(*it);
-      else if (!it->is_null() && !it->is_boolean() && !it->is_object())
-        throw Error("\"user_ids\" must be true, false or an object such as {\"min_events\": 1}, got " + it->dump());
-      else if (it->is_object())
-        UserIdsConfig::from_json(*it);
+      else
+        user_ids_settings(*it);
     } catch (const Error& e) {
       throw Error(where + ": " + e.what());
     }

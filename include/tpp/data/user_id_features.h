@@ -68,6 +68,10 @@ class UserIdFeaturizer {
   std::vector<std::string> vocabulary_;  // sorted, distinct
 };
 
+// The settings a "user_ids" value that is not a fitted state asks for: none for false or null, the
+// defaults for true, the object's for an object; any other value is a tpp::Error naming the key.
+std::optional<UserIdsConfig> user_ids_settings(const nlohmann::json& spec);
+
 // The featuriser a model config's "user_ids" asks for: none for false or null; for true or a
 // settings object, one fitted on `train`; for a fitted state, that state as is. Any other value is a
 // tpp::Error naming the key.
