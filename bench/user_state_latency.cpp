@@ -139,7 +139,6 @@ int main(int argc, char** argv) {
   fmt::print("| model | 1–100 | 101–200 | 201–300 | 301–400 | 401–500 | 501–600 | 601–700 | 701–800 | 801–900 | 901–1000 |\n");
   fmt::print("|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& [name, cfg] : models) {
-    if (name == "expert") continue;  // re-encodes: quadratic, shown by the latency table
     torch::manual_seed(1);
     auto model = ModelRegistry::instance().create(cfg, s);
     model->to(ctx.device, ctx.dtype);

@@ -14,10 +14,6 @@ PointPredictor parse_point_predictor(const std::string& name) {
   throw Error("predictor must be \"intensity\" or \"heads\", got \"" + name + "\"");
 }
 
-const char* point_predictor_name(PointPredictor predictor) {
-  return predictor == PointPredictor::Heads ? "heads" : "intensity";
-}
-
 NextEventPrediction predict_next_event(Model& model, const History& history, const PredictOptions& options,
                                        PointPredictor predictor) {
   if (predictor == PointPredictor::Intensity) return predict_next_event(model, history, options);

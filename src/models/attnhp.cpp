@@ -14,10 +14,10 @@ namespace tpp {
 const ConfigFields<AttnhpConfig>& AttnhpConfig::fields() {
   static const auto fields =
       ConfigFields<AttnhpConfig>("attnhp")
-          .field("d_model", &AttnhpConfig::d_model, "state width, a multiple of heads", rules::positive<int>())
-          .field("d_time", &AttnhpConfig::d_time, "time embedding width, even", rules::positive<int>())
-          .field("heads", &AttnhpConfig::heads, "attention heads", rules::positive<int>())
-          .field("layers", &AttnhpConfig::layers, "attention layers", rules::positive<int>())
+          .field("d_model", &AttnhpConfig::d_model, "state width, a multiple of heads", model_sizes::width())
+          .field("d_time", &AttnhpConfig::d_time, "time embedding width, even", model_sizes::width())
+          .field("heads", &AttnhpConfig::heads, "attention heads", model_sizes::heads())
+          .field("layers", &AttnhpConfig::layers, "attention layers", model_sizes::layers())
           .field("dropout", &AttnhpConfig::dropout, "dropout in every layer", rules::probability_below_one())
           .check([](const AttnhpConfig& c) {
             return c.d_model % c.heads == 0 ? std::string()

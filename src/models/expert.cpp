@@ -11,6 +11,7 @@
 #include "tpp/core/numerics.h"
 #include "tpp/models/model_config.h"
 #include "tpp/models/registry.h"
+#include "tpp/models/user_state.h"
 
 namespace tpp {
 
@@ -138,26 +139,33 @@ ExpertImpl::ExpertImpl(ExpertConfig config) : config_(std::move(config)) {
   to(torch::kFloat64);
 }
 
+void ExpertImpl::check_data(const torch::Tensor& user_features, const torch::Tensor& event_meta) const {
+  if (user_projection_ && (!user_features.defined() || user_features.size(1) != config_.user_feature_dim))
+    throw Error("expert: the data's user features do not match the model's " +
+                std::to_string(config_.user_feature_dim) + " dimensions");
+  if (meta_projection_ && (!event_meta.defined() || event_meta.size(2) != config_.event_meta_dim))
+    throw Error("expert: the data's event metadata do not match the model's " +
+                std::to_string(config_.event_meta_dim) + " dimensions");
+}
+
+torch::Tensor ExpertImpl::embed(const torch::Tensor& tokens, const torch::Tensor& time,
+                                const torch::Tensor& user_features, const torch::Tensor& meta) {
+  auto x = type_embedding_->forward(tokens) + thp_temporal_encoding(time, config_.thp.d_model);
+  if (user_projection_) x = x + user_projection_->forward(user_features).unsqueeze(1);
+  if (meta_projection_) x = x + meta_projection_->forward(meta);
+  return x;
+}
+
 torch::Tensor ExpertImpl::input_encoding(const Batch& batch, const torch::Tensor& start) {
   const int64_t B = batch.batch_size();
   const ThpConfig& c = config_.thp;
+  check_data(batch.user_features, batch.event_meta);
   const int64_t bos = c.num_types + c.num_stimulus_types;
   auto tokens = torch::cat({torch::full({B, 1}, bos, batch.type.options()), batch.type}, 1);
-  auto x = type_embedding_->forward(tokens) + thp_temporal_encoding(start, c.d_model);
-  if (user_projection_) {
-    if (!batch.user_features.defined() || batch.user_features.size(1) != config_.user_feature_dim)
-      throw Error("expert: the data's user features do not match the model's " +
-                  std::to_string(config_.user_feature_dim) + " dimensions");
-    x = x + user_projection_->forward(batch.user_features).unsqueeze(1);
-  }
-  if (meta_projection_) {
-    if (!batch.event_meta.defined() || batch.event_meta.size(2) != config_.event_meta_dim)
-      throw Error("expert: the data's event metadata do not match the model's " +
-                  std::to_string(config_.event_meta_dim) + " dimensions");
-    auto meta = meta_projection_->forward(batch.event_meta);  // [B, L, D]
-    x = x + torch::cat({torch::zeros({B, 1, c.d_model}, meta.options()), meta}, 1);
-  }
-  return x;
+  torch::Tensor meta;  // BOS carries no metadata
+  if (meta_projection_)
+    meta = torch::cat({torch::zeros({B, 1, config_.event_meta_dim}, batch.event_meta.options()), batch.event_meta}, 1);
+  return embed(tokens, start, batch.user_features, meta);
 }
 
 History ExpertImpl::encode(const Batch& batch) {
@@ -227,6 +235,163 @@ History ExpertImpl::encode(const Batch& batch) {
   h.parts["slope"] = slope;
   h.parts["type_logits"] = logits;
   return h;
+}
+
+// O(n) per event, like THP's cache, for each stimulus-visibility pattern: pattern p is THP (with
+// the stimulus query and the query-type mask) over the tokens it can see, since its invisible
+// stimuli are removed from every query's keys and never read out. Imminent stimuli make earlier
+// tokens depend on a later one: a stimulus at time s enters the attention of every token of its
+// patterns at or after s − w, so those tokens are read again, from the first of them, with the
+// caches cut back to it. With w = 0 a new event is one token read per pattern that sees it. The
+// open interval sees no stimulus ahead (none is observed yet), as the encode of the same prefix.
+class ExpertState : public UserState {
+ public:
+  ExpertState(ExpertImpl& model, const Schema& schema, const Sequence& user, const Context& ctx)
+      : UserState(schema, user, ctx), model_(model), patterns_(model.num_patterns()) {
+    user_features_ = empty_batch().user_features;
+    const auto& c = model.config_;
+    const int64_t M = std::max(c.event_meta_dim, 1);
+    model.check_data(user_features_, torch::zeros({1, 1, M}, ctx.options()));
+    type_pattern_ = model.type_pattern_.to(ctx.device);
+    for (auto& p : patterns_) p.caches.resize(model.layers_.size());
+    add({c.thp.num_types + c.thp.num_stimulus_types, 0.0, false, -1, -1, Event{}, torch::Tensor()});  // BOS at t_start
+  }
+
+  const History& current() override {
+    if (history_) return *history_;
+    const ThpConfig& c = model_.config_.thp;
+    History h = open_history();
+    auto opts = h.start.options();
+    const int64_t K = c.num_types, P = static_cast<int64_t>(patterns_.size());
+    auto base = torch::zeros({1, 1, K}, opts), logits = torch::zeros({1, 1, K}, opts);
+    auto offset = torch::zeros({1, 1, K}, opts), slope = torch::zeros({1, 1, K}, opts);
+    auto hidden = torch::zeros({1, 1, c.d_model}, opts);
+    for (int64_t p = 0; p < P; ++p) {
+      const Pattern& pattern = patterns_[p];
+      const auto& z = pattern.top;
+      auto anchor = torch::full({1, 1, 1}, tokens_[pattern.members.back()].time, opts);
+      auto mine = (type_pattern_ == p);
+      base = torch::where(mine, model_.intensity_head_->forward(z), base);
+      logits = torch::where(mine, model_.type_head_->forward(z), logits);
+      offset = torch::where(mine, h.start.unsqueeze(-1) - anchor, offset);
+      slope = torch::where(mine, 1.0 / (anchor + c.time_guard), slope);
+      hidden = hidden + z / static_cast<double>(P);
+    }
+    h.hidden = hidden;
+    h.parts["base"] = base;
+    h.parts["offset"] = offset;
+    h.parts["slope"] = slope;
+    h.parts["type_logits"] = logits;
+    history_ = std::make_unique<History>(std::move(h));
+    return *history_;
+  }
+  int64_t open_interval() const override { return 0; }
+
+ private:
+  struct Token {
+    int64_t id;             // batch token: action k, stimulus K + s, BOS K + K_s
+    double time;            // relative to t_start
+    bool stimulus;
+    int64_t stimulus_type;  // s, or −1
+    int64_t action_type;    // k, or −1 (stimuli and BOS)
+    Event event;            // for its metadata
+    torch::Tensor x0;       // [1, 1, D] input encoding
+  };
+  struct Pattern {
+    std::vector<int64_t> members;                  // indices into tokens_ it can see, in order
+    std::vector<ThpLayerImpl::Cache> caches;       // per layer, over the members read so far
+    std::vector<uint8_t> member_is_stimulus;       // per member (bool bytes for the key mask)
+    torch::Tensor top;                             // [1, 1, D]: the last member's top-layer state
+  };
+
+  void advance(const Event& event, double relative, int64_t token, double) override {
+    const int64_t K = model_.config_.thp.num_types;
+    add({token, relative, event.is_stimulus, event.is_stimulus ? token - K : -1, event.is_stimulus ? -1 : token,
+         event, torch::Tensor()});
+  }
+
+  void add(Token token) {
+    const auto& c = model_.config_;
+    auto opts = ctx_.options();
+    torch::Tensor meta;
+    if (model_.meta_projection_) {
+      const auto& m = token.event.meta;
+      if (!m.empty() && static_cast<int>(m.size()) != c.event_meta_dim)
+        throw Error("user state: event metadata has " + std::to_string(m.size()) + " values, the model " +
+                    std::to_string(c.event_meta_dim));
+      meta = m.empty() ? torch::zeros({1, 1, c.event_meta_dim}, opts)
+                       : torch::tensor(std::vector<double>(m.begin(), m.end()), opts).view({1, 1, -1});
+    }
+    token.x0 = model_.embed(torch::full({1, 1}, token.id, opts.dtype(torch::kLong)),
+                            torch::full({1, 1}, token.time, opts), user_features_, meta);
+    tokens_.push_back(std::move(token));
+    const int64_t index = static_cast<int64_t>(tokens_.size()) - 1;
+    const Token& added = tokens_.back();
+    for (std::size_t p = 0; p < patterns_.size(); ++p) {
+      if (added.stimulus && !c.visible[p][added.stimulus_type]) continue;
+      Pattern& pattern = patterns_[p];
+      pattern.members.push_back(index);
+      pattern.member_is_stimulus.push_back(added.stimulus ? 1 : 0);
+      int64_t from = static_cast<int64_t>(pattern.members.size()) - 1;
+      // The batch's window test, (start_u − start_t) <= w, on the same numbers.
+      if (added.stimulus && c.future_window > 0)
+        while (from > 0 && added.time - tokens_[pattern.members[from - 1]].time <= c.future_window) --from;
+      for (auto& cache : pattern.caches) {
+        if (from == 0) {
+          cache = {};
+        } else if (cache.keys.defined() && cache.keys.size(2) > from) {
+          cache.keys = cache.keys.narrow(2, 0, from);
+          cache.values = cache.values.narrow(2, 0, from);
+        }
+      }
+      for (int64_t j = from; j < static_cast<int64_t>(pattern.members.size()); ++j) pattern.top = read(pattern, j);
+    }
+    history_.reset();
+  }
+
+  // A stimulus key u is open to query token q under the paper's query-type mask.
+  bool query_sees(const Token& q, const Token& u) const {
+    const auto& affects = model_.config_.query_affects;
+    if (affects.empty() || !u.stimulus || q.action_type < 0) return true;
+    return affects[q.action_type][u.stimulus_type];
+  }
+
+  // Member j's top-layer state, its keys and values appended to the caches (which hold members < j).
+  torch::Tensor read(Pattern& pattern, int64_t j) {
+    const auto& c = model_.config_;
+    const Token& q = tokens_[pattern.members[j]];
+    const auto device = ctx_.device;
+    ThpLayerImpl::NextTokenContext context;
+    if (c.stimulus_query)
+      context.key_is_stimulus = torch::from_blob(pattern.member_is_stimulus.data(), {j + 1}, torch::kBool).clone().to(device);
+    if (!c.query_affects.empty() && q.action_type >= 0) {
+      std::vector<uint8_t> allowed(j + 1);
+      for (int64_t u = 0; u <= j; ++u) allowed[u] = query_sees(q, tokens_[pattern.members[u]]);
+      context.allowed = torch::from_blob(allowed.data(), {j + 1}, torch::kBool).clone().to(device);
+    }
+    if (c.future_window > 0) {
+      std::vector<torch::Tensor> ahead;
+      for (std::size_t u = j + 1; u < pattern.members.size(); ++u) {
+        const Token& key = tokens_[pattern.members[u]];
+        if (key.stimulus && key.time - q.time <= c.future_window && query_sees(q, key)) ahead.push_back(key.x0);
+      }
+      if (!ahead.empty()) context.future_input = torch::cat(ahead, 1);
+    }
+    auto x = q.x0;
+    for (std::size_t l = 0; l < pattern.caches.size(); ++l) x = model_.layers_[l]->forward_next(x, pattern.caches[l], context);
+    return x;
+  }
+
+  ExpertImpl& model_;
+  torch::Tensor user_features_;  // [1, F] or undefined
+  torch::Tensor type_pattern_;   // [K]
+  std::vector<Token> tokens_;    // BOS first, then every observed event
+  std::vector<Pattern> patterns_;
+  std::unique_ptr<History> history_;
+};
+
+std::unique_ptr<UserState> ExpertImpl::make_state(const Schema& schema, const Sequence& user, const Context& ctx) {
+  return std::make_unique<ExpertState>(*this, schema, user, ctx);
 }
 
 torch::Tensor ExpertImpl::intensity(const History& history, const torch::Tensor& elapsed) {

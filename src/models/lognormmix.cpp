@@ -12,7 +12,7 @@ const ConfigFields<LognormmixConfig>& LognormmixConfig::fields() {
       ConfigFields<LognormmixConfig>("lognormmix")
           .include(&LognormmixConfig::encoder, RnnEncoderConfig::fields())
           .field("components", &LognormmixConfig::components, "log-normal mixture components J",
-                 rules::positive<int>());
+                 model_sizes::components());
   return fields;
 }
 

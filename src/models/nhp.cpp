@@ -16,7 +16,7 @@ torch::Tensor two_sigmoid_minus_one(const torch::Tensor& x) { return 2 * torch::
 const ConfigFields<NhpConfig>& NhpConfig::fields() {
   static const auto fields =
       ConfigFields<NhpConfig>("nhp")
-          .field("hidden_size", &NhpConfig::hidden_size, "D, continuous-time LSTM units", rules::positive<int>());
+          .field("hidden_size", &NhpConfig::hidden_size, "D, continuous-time LSTM units", model_sizes::width());
   return fields;
 }
 

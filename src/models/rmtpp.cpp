@@ -10,9 +10,9 @@ namespace tpp {
 const ConfigFields<RmtppConfig>& RmtppConfig::fields() {
   static const auto fields =
       ConfigFields<RmtppConfig>("rmtpp")
-          .field("embed_dim", &RmtppConfig::embed_dim, "type embedding size", rules::positive<int>())
-          .field("hidden", &RmtppConfig::hidden, "RNN state size", rules::positive<int>())
-          .field("layers", &RmtppConfig::layers, "stacked RNN layers", rules::positive<int>())
+          .field("embed_dim", &RmtppConfig::embed_dim, "type embedding size", model_sizes::width())
+          .field("hidden", &RmtppConfig::hidden, "RNN state size", model_sizes::width())
+          .field("layers", &RmtppConfig::layers, "stacked RNN layers", model_sizes::layers())
           .field("cell", &RmtppConfig::cell, "recurrent cell", rules::one_of({"gru", "lstm"}))
           .field("dropout", &RmtppConfig::dropout, "dropout between RNN layers and on h before the heads",
                  rules::probability_below_one())

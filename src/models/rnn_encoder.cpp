@@ -1,13 +1,15 @@
 #include "tpp/models/rnn_encoder.h"
 
+#include "tpp/models/model_config.h"
+
 namespace tpp {
 
 const ConfigFields<RnnEncoderConfig>& RnnEncoderConfig::fields() {
   static const auto fields =
       ConfigFields<RnnEncoderConfig>("rnn encoder")
-          .field("embed_dim", &RnnEncoderConfig::embed_dim, "type embedding size", rules::positive<int>())
-          .field("hidden", &RnnEncoderConfig::hidden, "RNN state size", rules::positive<int>())
-          .field("layers", &RnnEncoderConfig::layers, "stacked RNN layers", rules::positive<int>())
+          .field("embed_dim", &RnnEncoderConfig::embed_dim, "type embedding size", model_sizes::width())
+          .field("hidden", &RnnEncoderConfig::hidden, "RNN state size", model_sizes::width())
+          .field("layers", &RnnEncoderConfig::layers, "stacked RNN layers", model_sizes::layers())
           .field("cell", &RnnEncoderConfig::cell, "recurrent cell", rules::one_of({"gru", "lstm"}))
           .field("dropout", &RnnEncoderConfig::dropout, "dropout between RNN layers and on h before the heads",
                  rules::probability_below_one())

@@ -12,10 +12,10 @@ namespace tpp {
 const ConfigFields<SahpConfig>& SahpConfig::fields() {
   static const auto fields =
       ConfigFields<SahpConfig>("sahp")
-          .field("d_model", &SahpConfig::d_model, "state width, even and a multiple of heads", rules::positive<int>())
-          .field("heads", &SahpConfig::heads, "attention heads", rules::positive<int>())
-          .field("layers", &SahpConfig::layers, "attention layers", rules::positive<int>())
-          .field("d_ff", &SahpConfig::d_ff, "feed-forward width", rules::positive<int>())
+          .field("d_model", &SahpConfig::d_model, "state width, even and a multiple of heads", model_sizes::width())
+          .field("heads", &SahpConfig::heads, "attention heads", model_sizes::heads())
+          .field("layers", &SahpConfig::layers, "attention layers", model_sizes::layers())
+          .field("d_ff", &SahpConfig::d_ff, "feed-forward width", model_sizes::width())
           .field("dropout", &SahpConfig::dropout, "dropout in every layer", rules::probability_below_one())
           .check([](const SahpConfig& c) {
             return c.d_model % c.heads == 0 ? std::string()

@@ -13,10 +13,10 @@ namespace tpp {
 const ConfigFields<ThpConfig>& ThpConfig::fields() {
   static const auto fields =
       ConfigFields<ThpConfig>("thp")
-          .field("d_model", &ThpConfig::d_model, "state width, a multiple of heads", rules::positive<int>())
-          .field("d_ff", &ThpConfig::d_ff, "feed-forward width", rules::positive<int>())
-          .field("heads", &ThpConfig::heads, "attention heads", rules::positive<int>())
-          .field("layers", &ThpConfig::layers, "attention layers", rules::positive<int>())
+          .field("d_model", &ThpConfig::d_model, "state width, a multiple of heads", model_sizes::width())
+          .field("d_ff", &ThpConfig::d_ff, "feed-forward width", model_sizes::width())
+          .field("heads", &ThpConfig::heads, "attention heads", model_sizes::heads())
+          .field("layers", &ThpConfig::layers, "attention layers", model_sizes::layers())
           .field("dropout", &ThpConfig::dropout, "dropout in every layer", rules::probability_below_one())
           .field("alpha", &ThpConfig::alpha, "initial α_k (learned, one per type)")
           .field("beta", &ThpConfig::beta, "softplus softness β (fixed)", rules::positive<double>())
@@ -87,17 +87,32 @@ torch::Tensor ThpLayerImpl::forward(const torch::Tensor& x, const AttentionConte
   return norm_ff_->forward(y + dropout_->forward(ff));
 }
 
-torch::Tensor ThpLayerImpl::forward_next(const torch::Tensor& x, Cache& cache) {
+torch::Tensor ThpLayerImpl::forward_next(const torch::Tensor& x, Cache& cache, const NextTokenContext& context) {
   if (is_training()) throw std::logic_error("ThpLayer::forward_next runs in evaluation mode only");
-  if (query_stimulus_) throw std::logic_error("ThpLayer::forward_next: one query matrix only");
   const int64_t D = x.size(2), dh = D / heads_;
-  auto split = [&](const torch::Tensor& t) { return t.view({1, 1, heads_, dh}).transpose(1, 2); };  // [1, h, 1, dh]
-  auto q = split(query_->forward(x)) * (1.0 / std::sqrt(static_cast<double>(dh)));
+  auto split = [&](const torch::Tensor& t) { return t.view({1, t.size(1), heads_, dh}).transpose(1, 2); };  // [1, h, T, dh]
+  const double scale = 1.0 / std::sqrt(static_cast<double>(dh));
+  auto q = split(query_->forward(x)) * scale;
+  torch::Tensor q_stimulus;
+  if (query_stimulus_ && context.key_is_stimulus.defined()) q_stimulus = split(query_stimulus_->forward(x)) * scale;
   auto key = split(key_->forward(x)), value = split(value_->forward(x));
   cache.keys = cache.keys.defined() ? torch::cat({cache.keys, key}, 2) : key;
   cache.values = cache.values.defined() ? torch::cat({cache.values, value}, 2) : value;
-  auto scores = torch::matmul(q, cache.keys.transpose(-2, -1));
-  auto mixed = torch::matmul(torch::softmax(scores, -1), cache.values).transpose(1, 2).reshape({1, 1, D});
+  auto scores = torch::matmul(q, cache.keys.transpose(-2, -1));  // [1, h, 1, T]
+  if (q_stimulus.defined())
+    scores = torch::where(context.key_is_stimulus.view({1, 1, 1, -1}),
+                          torch::matmul(q_stimulus, cache.keys.transpose(-2, -1)), scores);
+  if (context.allowed.defined())
+    scores = scores.masked_fill(context.allowed.logical_not().view({1, 1, 1, -1}),
+                                -std::numeric_limits<double>::infinity());
+  auto values = cache.values;
+  if (context.future_input.defined() && context.future_input.size(1) > 0) {
+    auto future_keys = split(key_->forward(context.future_input));
+    // Keys ahead are stimuli: scored with W^Q_d2x where the layer has it.
+    scores = torch::cat({scores, torch::matmul(q_stimulus.defined() ? q_stimulus : q, future_keys.transpose(-2, -1))}, -1);
+    values = torch::cat({values, split(value_->forward(context.future_input))}, 2);
+  }
+  auto mixed = torch::matmul(torch::softmax(scores, -1), values).transpose(1, 2).reshape({1, 1, D});
   auto y = norm_attention_->forward(x + out_->forward(mixed));
   auto ff = ff_out_->forward(torch::gelu(ff_in_->forward(y)));
   return norm_ff_->forward(y + ff);

@@ -9,7 +9,8 @@
 namespace tpp {
 
 FitConfig FitConfig::from_json(const nlohmann::json& config, std::uint64_t default_seed, const std::string& where) {
-  if (!config.is_object()) throw Error(where + ": model config must be a JSON object");
+  if (!config.is_object()) throw Error(where + ": the top-level value must be a JSON object such as {\"model\": \"thp\"}, got " +
+                std::string(config.type_name()));
   FitConfig fit;
   fit.train = TrainConfig::from_json(config.value("train", nlohmann::json()), default_seed);
   fit.model = config;

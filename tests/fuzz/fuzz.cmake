@@ -6,9 +6,7 @@ target_link_libraries(tpp_fuzz PRIVATE tpp_commands tpp_serve tpp)
 if(TPP_PCH)
   target_precompile_headers(tpp_fuzz REUSE_FROM tpp)
 endif()
-# Model configs are fuzzed by `make fuzz` only: sizes have no upper bound yet, so a mutated
-# "layers": 100000 builds for minutes (docs/reliability.md).
 add_test(NAME fuzz_inputs COMMAND tpp_fuzz --corpus ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus --inputs 3000 --seed 1
-         --format csv,jsonl,easytpp,rmtpp,schema,users)
+         --format csv,jsonl,easytpp,rmtpp,schema,users,config)
 # The Gatech pickle converter (tools/gatech_to_jsonl.py), fuzzed in Python.
 add_test(NAME fuzz_gatech COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_gatech.py --inputs 3000 --seed 1)

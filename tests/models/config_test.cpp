@@ -164,7 +164,14 @@ TEST(ModelConfig, BadValuesNameTheModelAndTheField) {
     }
     return std::string();
   };
-  EXPECT_EQ(error({{"model", "rmtpp"}, {"hidden", 0}}), "rmtpp: \"hidden\" must be positive, got 0");
+  EXPECT_EQ(error({{"model", "rmtpp"}, {"hidden", 0}}), "rmtpp: \"hidden\" must be in [1, 16384], got 0");
+  // Sizes have upper bounds: the fuzzer's "layers": 100000 built THP layers for minutes.
+  EXPECT_EQ(error({{"model", "thp"}, {"d_model", 16}, {"heads", 2}, {"layers", 100000}}),
+            "thp: \"layers\" must be in [1, 64], got 100000");
+  EXPECT_EQ(error({{"model", "expert"}, {"d_model", 2000000000}}),
+            "expert: \"d_model\" must be in [1, 16384], got 2000000000");
+  EXPECT_EQ(error({{"model", "lognormmix"}, {"components", 5000}}),
+            "lognormmix: \"components\" must be in [1, 1024], got 5000");
   EXPECT_EQ(error({{"model", "expert"}, {"d_model", 7}}),
             "expert: \"d_model\" must be a multiple of \"heads\", got 7 with heads 4");
   EXPECT_EQ(error({{"model", "hawkes"}, {"beta", {1.0, 2.0}}}),

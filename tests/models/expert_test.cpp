@@ -11,6 +11,7 @@
 #include "tpp/infer/head_prediction.h"
 #include "tpp/models/expert.h"
 #include "tpp/models/registry.h"
+#include "tpp/models/user_state.h"
 
 namespace tpp {
 namespace {
@@ -344,6 +345,49 @@ TEST(Expert, HeadPredictionsAreTheTimeAndTypeHeads) {
   EXPECT_THROW(predict_next_event(*poisson, poisson->encode(batch), po, PointPredictor::Heads), Error);
   EXPECT_EQ(parse_point_predictor("heads"), PointPredictor::Heads);
   EXPECT_THROW(parse_point_predictor("head"), Error);
+}
+
+// The incremental state (models/user_state.h) after each observed event against the encode of
+// the same prefix, with every component on: two visibility patterns, the stimulus query, user
+// features, metadata, the imminent-stimulus window (a stimulus re-reads the tokens within w before
+// it, BOS included at w = 2.5) and the paper's query-type mask. A stimulus tied with an action
+// exercises the window's boundary. Intensities at three elapsed times, the type head and the time
+// head, to 1e-10 in float64.
+TEST(Expert, StateEqualsTheEncodeOfEachPrefix) {
+  Dataset d = shop_dataset();
+  auto& events = d.sequences[0].events;
+  events.insert(events.begin() + 5, Event{2.5, 0, true, {}, {0.3f, -0.3f, 0.15f}});
+  const Sequence& seq = d.sequences[0];
+  for (const auto& extra : std::vector<nlohmann::json>{
+           nlohmann::json::object(), {{"mask_rule", "query_type"}}, {{"future_window", 2.5}}, {{"variant", "ext"}},
+           {{"causal_mask", false}, {"future_window", 0.6}}, {{"mask_rule", "query_type"}, {"future_window", 0.0}}}) {
+    SCOPED_TRACE(extra.dump());
+    auto model = build(tiny(extra), d.schema);
+    auto& heads = dynamic_cast<PredictionHeads&>(*model);
+    torch::NoGradGuard no_grad;
+    Sequence header = seq;
+    header.events.clear();
+    auto state = model->start(d.schema, header);
+    for (std::size_t i = 0; i <= seq.events.size(); ++i) {
+      SCOPED_TRACE("after " + std::to_string(i) + " events");
+      Sequence prefix = header;
+      prefix.events.assign(seq.events.begin(), seq.events.begin() + static_cast<std::ptrdiff_t>(i));
+      prefix.t_end = state->last_time();
+      History batch = model->encode(make_batch(with_sequence(d, prefix), Context{}));
+      const int64_t last = static_cast<int64_t>(i);
+      auto elapsed = torch::zeros({1, last + 1, 3}, torch::kFloat64);
+      elapsed[0][last] = torch::tensor({0.0, 0.3, 1.7}, torch::kFloat64);
+      auto expected = model->intensity(batch, elapsed)[0][last];
+      const double t = state->last_time();
+      auto got = state->intensity_at(*model, {t, t + 0.3, t + 1.7});
+      EXPECT_TRUE(torch::allclose(got, expected, 1e-10, 1e-10)) << got << "\n" << expected;
+      const History& open = state->current();
+      EXPECT_TRUE(torch::allclose(heads.type_logits(open)[0][0], heads.type_logits(batch)[0][last], 1e-10, 1e-10));
+      EXPECT_NEAR(heads.predicted_gap(open)[0][0].item<double>(), heads.predicted_gap(batch)[0][last].item<double>(),
+                  1e-10);
+      if (i < seq.events.size()) state->observe(seq.events[i]);
+    }
+  }
 }
 
 TEST(Expert, LossesCountUserActionsOnly) {

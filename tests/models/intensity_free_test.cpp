@@ -276,8 +276,8 @@ TEST(IntensityFreeConfig, ErrorsNameTheModelAndTheKey) {
     }
     return std::string("no error");
   };
-  EXPECT_EQ(error({{"model", "lognormmix"}, {"components", 0}}), "lognormmix: \"components\" must be positive, got 0");
-  EXPECT_EQ(error({{"model", "burr"}, {"hidden", -1}}), "burr: \"hidden\" must be positive, got -1");
+  EXPECT_EQ(error({{"model", "lognormmix"}, {"components", 0}}), "lognormmix: \"components\" must be in [1, 1024], got 0");
+  EXPECT_EQ(error({{"model", "burr"}, {"hidden", -1}}), "burr: \"hidden\" must be in [1, 16384], got -1");
   EXPECT_NE(error({{"model", "burr"}, {"defective", "yes"}}).find("burr: \"defective\""), std::string::npos);
   EXPECT_NE(error({{"model", "burr"}, {"gap_input", "exp"}}).find("burr: \"gap_input\""), std::string::npos);
   EXPECT_NE(error({{"model", "lognormmix"}, {"component", 3}}).find("lognormmix"), std::string::npos);

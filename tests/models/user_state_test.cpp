@@ -111,7 +111,8 @@ INSTANTIATE_TEST_SUITE_P(
         StateCase{"attnhp",
                   {{"model", "attnhp"}, {"d_model", 4}, {"d_time", 4}, {"heads", 2}, {"layers", 2}, {"dropout", 0.0}}},
         // Without the imminent-stimulus window: the batch encoding of a whole sequence sees stimuli
-        // ahead of each interval, which a user's state has not observed yet.
+        // ahead of each interval, which a user's state has not observed yet. With the window the
+        // state equals the encode of each prefix (Expert.StateEqualsTheEncodeOfEachPrefix).
         StateCase{"expert", {{"model", "expert"}, {"d_model", 4}, {"heads", 2}, {"layers", 2}, {"d_ff", 8}, {"dropout", 0.0},
                              {"future_window", 0.0}}}),
     [](const ::testing::TestParamInfo<StateCase>& info) { return info.param.label; });

@@ -181,7 +181,7 @@ TEST(PolicyCli, MalformedPolicyConfigsAreLocatedErrors) {
   expect_fit_error(j, "optimiser: \"estimator\" must be one of");
   j = policy_config();
   j["user_model"]["hidden"] = 0;
-  expect_fit_error(j, "user_model: \"hidden\" must be positive");
+  expect_fit_error(j, "user_model: \"hidden\" must be in [1, 16384]");
   j = policy_config();
   j["user_model"]["hiden"] = 4;
   expect_fit_error(j, "hiden");

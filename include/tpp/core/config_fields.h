@@ -78,6 +78,14 @@ Rule<T> non_negative() {
   return {[](const T& v) { return v >= 0; }, ">= 0"};
 }
 
+// A size with an upper bound, so that a mistyped or mutated config ("layers": 100000) is refused
+// with a message instead of allocating until the machine gives out.
+template <class T>
+Rule<T> between(T lo, T hi) {
+  return {[lo, hi](const T& v) { return v >= lo && v <= hi; },
+          "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]"};
+}
+
 // A dropout probability.
 inline Rule<double> probability_below_one() {
   return {[](const double& v) { return v >= 0.0 && v < 1.0; }, "in [0, 1)"};

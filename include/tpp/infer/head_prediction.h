@@ -16,7 +16,6 @@ enum class PointPredictor { Intensity, Heads };
 
 // "intensity" | "heads"; tpp::Error otherwise.
 PointPredictor parse_point_predictor(const std::string& name);
-const char* point_predictor_name(PointPredictor predictor);
 
 // The next-event prediction of every interval of `history` from the chosen predictor. Heads need a
 // model with PredictionHeads (tpp::Error naming the model otherwise).

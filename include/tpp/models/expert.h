@@ -92,7 +92,17 @@ class ExpertImpl : public Model, public PredictionHeads {
   int num_patterns() const { return static_cast<int>(config_.visible.size()); }
   const ExpertConfig& expert_config() const { return config_; }
 
+ protected:
+  std::unique_ptr<UserState> make_state(const Schema& schema, const Sequence& user, const Context& ctx) override;
+
  private:
+  friend class ExpertState;
+  // tpp::Error unless user features [B, F] and event metadata [B, L, M] match the model's sizes.
+  void check_data(const torch::Tensor& user_features, const torch::Tensor& event_meta) const;
+  // x = U·token + sinusoid(time) [+ W_u m^u] [+ W_e m^e] for tokens and times [B, T], user
+  // features [B, F] and metadata [B, T, M] (each undefined when the model does not read it).
+  torch::Tensor embed(const torch::Tensor& tokens, const torch::Tensor& time, const torch::Tensor& user_features,
+                      const torch::Tensor& meta);
   // Input encodings x [B, L+1, D] (BOS first).
   torch::Tensor input_encoding(const Batch& batch, const torch::Tensor& start);
 

@@ -19,6 +19,16 @@ inline const std::vector<std::string>& model_envelope_keys() {
   return keys;
 }
 
+// Upper bounds of a neural model's sizes, far above any published TPP (ExPERT's paper scale is
+// M = 512, M_H = 1024, 4 layers): a mistyped or mutated config ("layers": 100000) is refused with a
+// message instead of building for minutes or allocating until the machine gives out.
+namespace model_sizes {
+inline Rule<int> width() { return rules::between(1, 16384); }  // states, embeddings, feed-forward
+inline Rule<int> layers() { return rules::between(1, 64); }
+inline Rule<int> heads() { return rules::between(1, 256); }
+inline Rule<int> components() { return rules::between(1, 1024); }  // mixture components
+}  // namespace model_sizes
+
 // Reads `j` into `c` (whose schema-derived members the caller has set). Throws tpp::Error naming
 // the model (the declaration's owner) when the schema has no action types or a field is bad.
 template <class Config>

@@ -59,10 +59,17 @@ class ThpLayerImpl : public torch::nn::Module {
   struct Cache {
     torch::Tensor keys, values;
   };
+  // ExPERT's additions to one token's attention (AttentionContext's, for one query row).
+  struct NextTokenContext {
+    torch::Tensor key_is_stimulus;  // [T] bool over the cached keys with the new one, or undefined
+    torch::Tensor allowed;          // [T] bool over the same keys, or undefined (all)
+    // Stimulus keys ahead of the query, from their input encodings [1, F, D] (all allowed), or undefined.
+    torch::Tensor future_input;
+  };
   // The next token x [1, 1, D] of a causal sequence, attending to the cached tokens before it and
   // to itself: forward()'s last row for that sequence, in O(T) instead of O(T²). Appends the
-  // token's key and value to `cache`. Evaluation mode (no dropout), one query matrix.
-  torch::Tensor forward_next(const torch::Tensor& x, Cache& cache);
+  // token's key and value to `cache`. Evaluation mode (no dropout).
+  torch::Tensor forward_next(const torch::Tensor& x, Cache& cache, const NextTokenContext& context = {});
 
  private:
   int heads_;

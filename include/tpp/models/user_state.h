@@ -5,8 +5,9 @@
 // predict_next_event work on it unchanged.
 //
 // Costs per observed event: RNN models O(1) (one cell step), attention models O(n) with a
-// key/value cache, classical models by their recursions; a model without its own state (ExPERT)
-// uses ReencodingState, which re-encodes the history on the next query (correct for every model).
+// key/value cache (ExPERT one cache per stimulus-visibility pattern), classical models by their
+// recursions; a model without its own state uses ReencodingState, which re-encodes the history on
+// the next query (correct for every model).
 // infer/state_prediction.h predicts the next event from a state.
 // States run in evaluation mode without gradients; the model must outlive its states.
 #include <torch/torch.h>

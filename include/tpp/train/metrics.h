@@ -29,7 +29,7 @@ struct EvaluationOptions {
   // The point prediction behind the time and type metrics (infer/head_prediction.h); the
   // likelihoods do not depend on it.
   PointPredictor predictor{PointPredictor::Intensity};
-  IntegralOptions integral{IntegralOptions::Method::Exact, 64};
+  IntegralOptions integral{IntegralOptions::Method::Exact, 64, std::nullopt};
   std::size_t batch_size{64};
   // evaluate() scores only the last `target_fraction` of each sequence's actions (ExPERT: 0.3),
   // each from its full history; 1 scores all actions.
