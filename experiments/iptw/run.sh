@@ -1,27 +1,43 @@
 #!/usr/bin/env bash
-# Synthetic experiment 1 of Yuchi & Zhu (docs/iptw.md): three Hawkes clusters, NH vs C-NH and
+# Synthetic experiments 1-3 of Yuchi & Zhu (docs/iptw.md): three Hawkes clusters, NH vs C-NH and
 # RMTPP vs C-RMTPP (plus exponential Hawkes), trained on logged users with categories, scored on
 # new users without them; optionally the bins ablation 1/δ ∈ {1, 5, 10} (METHODS below).
-# Usage: bash experiments/iptw/run.sh build/tpp     Environment: OUT (default out/iptw), JOBS (2).
+# Experiments 2 and 3 change the clusters' shares (EXP=2|3); the paper gives two readings
+# (READING=text: the training shares change, 200/400/600 and 600/400/200, the test stays even;
+# READING=appendix: the training stays even, the test shares are 50/100/150 and 150/100/50).
+# Usage: bash experiments/iptw/run.sh build/tpp
+# Environment: EXP (1), READING (text), OUT (out/iptw for exp 1, else out/iptw-expEXP-READING), JOBS (2).
 set -euo pipefail
 TPP=${1:?usage: run.sh TPP}
 TPP=$(cd "$(dirname "$TPP")" && pwd)/$(basename "$TPP")
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-OUT=${OUT:-out/iptw}
+EXP=${EXP:-1}
+READING=${READING:-text}
+case "$EXP/$READING" in
+  1/*)          TRAIN_N="400 400 400"; TEST_N="100 100 100"; OUT=${OUT:-out/iptw} ;;
+  2/text)       TRAIN_N="200 400 600"; TEST_N="100 100 100" ;;
+  2/appendix)   TRAIN_N="400 400 400"; TEST_N="50 100 150" ;;
+  3/text)       TRAIN_N="600 400 200"; TEST_N="100 100 100" ;;
+  3/appendix)   TRAIN_N="400 400 400"; TEST_N="150 100 50" ;;
+  *) echo "run.sh: EXP must be 1, 2 or 3 and READING text or appendix" >&2; exit 2 ;;
+esac
+OUT=${OUT:-out/iptw-exp$EXP-$READING}
 JOBS=${JOBS:-2}
 SEEDS="1 2 3"
 mkdir -p "$OUT/data" "$OUT/runs"
 D=$OUT/data
 start=$(date +%s)
 
-# Data: one fixed draw (seeds 10-12 training, 20-22 test, one per cluster).
+# Data: one fixed draw per experiment (seeds 10-12 training, 20-22 test, one per cluster).
 python3 "$HERE/exp1.py" configs "$D" > "$D/reading.json"
+read -r -a train_n <<< "$TRAIN_N"
+read -r -a test_n <<< "$TEST_N"
 for k in 0 1 2; do
-  "$TPP" simulate -q --config "$D/c$k.json" --n-seq 400 --horizon 100 --seed $((10 + k)) -o "$D/train-c$k.jsonl"
-  "$TPP" simulate -q --config "$D/c$k.json" --n-seq 100 --horizon 100 --seed $((20 + k)) -o "$D/test-c$k.jsonl"
+  "$TPP" simulate -q --config "$D/c$k.json" --n-seq "${train_n[$k]}" --horizon 100 --seed $((10 + k)) -o "$D/train-c$k.jsonl"
+  "$TPP" simulate -q --config "$D/c$k.json" --n-seq "${test_n[$k]}" --horizon 100 --seed $((20 + k)) -o "$D/test-c$k.jsonl"
 done
-python3 "$HERE/exp1.py" merge "$D" train 400 400 400
-python3 "$HERE/exp1.py" merge "$D" test 100 100 100
+python3 "$HERE/exp1.py" merge "$D" train $TRAIN_N
+python3 "$HERE/exp1.py" merge "$D" test $TEST_N
 
 # Methods: name -> config. q = 1 as in the paper (the hidden size is the binned dimension); 25 bins
 # and η = 5 for exp 1; 20 epochs (small models, few epochs: the runtime budget of docs/iptw.md).
