@@ -1,5 +1,8 @@
 #include "tpp/models/nhp.h"
 
+#include <cmath>
+#include <vector>
+
 #include "tpp/core/numerics.h"
 #include "tpp/models/model_config.h"
 #include "tpp/models/registry.h"
@@ -122,6 +125,39 @@ class NhpState : public UserState {
   int64_t open_interval() const override { return 0; }
 
  private:
+  // λ_k(τ) = s_k softplus(Σ_d w_kd o_d tanh(c_d(τ)) / s_k), c_d(τ) = c̄_d + (c_d − c̄_d) e^{−δ_d τ}:
+  // intensity() on the open interval, in double loops over D and K (a served query's several
+  // calls are ~15 kernels each as tensors).
+  bool intensity_direct(Model& model, const std::vector<double>& elapsed, double* out) override {
+    if (&model != &model_) return false;
+    if (direct_.cell.empty()) {
+      auto values = [](const torch::Tensor& t) {
+        auto c = t.detach().to(torch::kCPU, torch::kFloat64).contiguous();
+        return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+      };
+      direct_.cell = values(state_.cell);
+      direct_.target = values(state_.cell_target);
+      direct_.decay = values(state_.decay);
+      direct_.output_gate = values(state_.output_gate);
+      direct_.weight = values(model_.readout_weight_);
+      direct_.scale = values(model_.scale());
+    }
+    const std::size_t D = direct_.cell.size(), K = direct_.scale.size();
+    std::vector<double> hidden(D);
+    for (std::size_t s = 0; s < elapsed.size(); ++s) {
+      for (std::size_t d = 0; d < D; ++d) {
+        const double c = direct_.target[d] + (direct_.cell[d] - direct_.target[d]) * std::exp(-direct_.decay[d] * elapsed[s]);
+        hidden[d] = direct_.output_gate[d] * (2.0 / (1.0 + std::exp(-2.0 * c)) - 1.0);
+      }
+      for (std::size_t k = 0; k < K; ++k) {
+        const double* w = direct_.weight.data() + k * D;
+        double pre = 0;
+        for (std::size_t d = 0; d < D; ++d) pre += w[d] * hidden[d];
+        out[s * K + k] = direct_.scale[k] * softplus(pre / direct_.scale[k]);
+      }
+    }
+    return true;
+  }
   torch::Tensor token_tensor(int64_t token) const {
     return torch::full({1}, token, torch::TensorOptions().dtype(torch::kLong).device(ctx_.device));
   }
@@ -131,10 +167,15 @@ class NhpState : public UserState {
     auto hidden = s.output_gate * two_sigmoid_minus_one(2 * decayed);                     // (4b)
     state_ = model_.step(token_tensor(token), hidden, decayed, s.cell_target);
     history_.reset();
+    direct_ = {};
   }
   NhpImpl& model_;
   NhpImpl::State state_;
   std::unique_ptr<History> history_;
+  struct {
+    std::vector<double> cell, target, decay, output_gate;  // [D] of the open interval
+    std::vector<double> weight, scale;                     // w [K × D], s [K]
+  } direct_;  // empty until the next direct query
 };
 
 std::unique_ptr<UserState> NhpImpl::make_state(const Schema& schema, const Sequence& user, const Context& ctx) {
