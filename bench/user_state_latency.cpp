@@ -2,7 +2,7 @@
 // re-encoding state (what every query cost before incremental states), and multi-step generation
 // time per event along the history. One thread, float32, untrained models of the sizes the
 // benchmarks and the reference comparison use.
-//   build/user_state_latency [REPS]    (prints markdown tables)
+//   build/user_state_latency [REPS] [MODEL,...]    (prints markdown tables; all models by default)
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -97,7 +97,8 @@ int main(int argc, char** argv) {
   Context ctx;
   ctx.dtype = torch::kFloat32;
   const Schema s = schema();
-  const std::vector<std::pair<std::string, nlohmann::json>> models = {
+  const std::string only = argc > 2 ? "," + std::string(argv[2]) + "," : "";
+  std::vector<std::pair<std::string, nlohmann::json>> models = {
       {"hawkes", {{"model", "hawkes"}}},
       {"rmtpp", {{"model", "rmtpp"}, {"embed_dim", 16}, {"hidden", 32}}},
       {"nhp", {{"model", "nhp"}, {"hidden_size", 32}}},
@@ -106,6 +107,10 @@ int main(int argc, char** argv) {
       {"attnhp", {{"model", "attnhp"}, {"d_model", 32}, {"d_time", 16}}},
       {"expert", {{"model", "expert"}, {"d_model", 32}}},
   };
+  if (!only.empty())
+    models.erase(std::remove_if(models.begin(), models.end(),
+                                [&](const auto& m) { return only.find("," + m.first + ",") == std::string::npos; }),
+                 models.end());
   fmt::print("Incremental next-event latency per user (µs, one thread, float32, {} reps each; "
              "observe one event + λ at one time | + the next event's mean, median and type probabilities from the "
              "state | the same through the batched predictor), and the re-encoding state's\n\n",

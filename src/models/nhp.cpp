@@ -126,36 +126,41 @@ class NhpState : public UserState {
 
  private:
   // λ_k(τ) = s_k softplus(Σ_d w_kd o_d tanh(c_d(τ)) / s_k), c_d(τ) = c̄_d + (c_d − c̄_d) e^{−δ_d τ}:
-  // intensity() on the open interval, in double loops over D and K (a served query's several
-  // calls are ~15 kernels each as tensors).
+  // intensity() on the open interval as four operations on one [S, D] buffer (exp, tanh, one
+  // matrix product) and loops for the rest, where the tensor pass is ~15 kernels, each mostly
+  // dispatch at batch 1; a served query makes several such calls.
   bool intensity_direct(Model& model, const std::vector<double>& elapsed, double* out) override {
     if (&model != &model_) return false;
     if (direct_.cell.empty()) {
-      auto values = [](const torch::Tensor& t) {
-        auto c = t.detach().to(torch::kCPU, torch::kFloat64).contiguous();
+      auto cpu = [](const torch::Tensor& t) { return t.detach().to(torch::kCPU, torch::kFloat64).contiguous(); };
+      auto values = [&](const torch::Tensor& t) {
+        auto c = cpu(t);
         return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
       };
       direct_.cell = values(state_.cell);
       direct_.target = values(state_.cell_target);
       direct_.decay = values(state_.decay);
       direct_.output_gate = values(state_.output_gate);
-      direct_.weight = values(model_.readout_weight_);
       direct_.scale = values(model_.scale());
+      direct_.weight_t = cpu(model_.readout_weight_).t();  // [D, K]
     }
-    const std::size_t D = direct_.cell.size(), K = direct_.scale.size();
-    std::vector<double> hidden(D);
-    for (std::size_t s = 0; s < elapsed.size(); ++s) {
-      for (std::size_t d = 0; d < D; ++d) {
-        const double c = direct_.target[d] + (direct_.cell[d] - direct_.target[d]) * std::exp(-direct_.decay[d] * elapsed[s]);
-        hidden[d] = direct_.output_gate[d] * (2.0 / (1.0 + std::exp(-2.0 * c)) - 1.0);
-      }
-      for (std::size_t k = 0; k < K; ++k) {
-        const double* w = direct_.weight.data() + k * D;
-        double pre = 0;
-        for (std::size_t d = 0; d < D; ++d) pre += w[d] * hidden[d];
-        out[s * K + k] = direct_.scale[k] * softplus(pre / direct_.scale[k]);
-      }
-    }
+    const int64_t S = static_cast<int64_t>(elapsed.size()), D = static_cast<int64_t>(direct_.cell.size()),
+                  K = static_cast<int64_t>(direct_.scale.size());
+    auto work = torch::empty({S, D}, torch::kFloat64);
+    double* c = work.data_ptr<double>();
+    for (int64_t s = 0; s < S; ++s)
+      for (int64_t d = 0; d < D; ++d) c[s * D + d] = -direct_.decay[d] * elapsed[s];
+    work.exp_();
+    for (int64_t s = 0; s < S; ++s)
+      for (int64_t d = 0; d < D; ++d)
+        c[s * D + d] = direct_.target[d] + (direct_.cell[d] - direct_.target[d]) * c[s * D + d];
+    work.tanh_();  // 2σ(2c) − 1
+    for (int64_t s = 0; s < S; ++s)
+      for (int64_t d = 0; d < D; ++d) c[s * D + d] *= direct_.output_gate[d];
+    auto pre = torch::mm(work, direct_.weight_t).contiguous();  // [S, K]
+    const double* p = pre.data_ptr<double>();
+    for (int64_t s = 0; s < S; ++s)
+      for (int64_t k = 0; k < K; ++k) out[s * K + k] = direct_.scale[k] * softplus(p[s * K + k] / direct_.scale[k]);
     return true;
   }
   torch::Tensor token_tensor(int64_t token) const {
@@ -174,7 +179,8 @@ class NhpState : public UserState {
   std::unique_ptr<History> history_;
   struct {
     std::vector<double> cell, target, decay, output_gate;  // [D] of the open interval
-    std::vector<double> weight, scale;                     // w [K × D], s [K]
+    std::vector<double> scale;                             // s [K]
+    torch::Tensor weight_t;                                // wᵀ [D, K], double on the CPU
   } direct_;  // empty until the next direct query
 };
 
