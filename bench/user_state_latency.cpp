@@ -53,6 +53,7 @@ double percentile(std::vector<double> v, double q) {
 
 struct Latency {
   double intensity_p50, intensity_p99, predict_p50, predict_p99, batched_p50;  // µs
+  double calls, panels;  // per state prediction, mean: intensity evaluations and the final pass's panels
 };
 
 // Each repetition observes one new event, then reads λ at one time, or predicts the next event
@@ -63,6 +64,7 @@ struct Latency {
 Latency measure(Model& model, UserState& state, int reps, std::uint64_t seed, bool predictions = true) {
   Rng rng(seed);
   std::vector<double> lambda_us, predict_us{0.0}, batched_us{0.0};
+  double calls = 0, panels = 0;
   PredictOptions po;
   for (int r = 0; r < 3 * reps; r += predictions ? 1 : 3) {
     const double t = state.last_time() + rng.exponential(1.0);
@@ -77,8 +79,9 @@ Latency measure(Model& model, UserState& state, int reps, std::uint64_t seed, bo
       lambda_us.push_back(elapsed_us());
     } else if (r % 3 == 1) {
       auto p = predict_from_state(model, state, po);
-      (void)p;
       predict_us.push_back(elapsed_us());
+      calls += p.model_calls;
+      panels += p.panels;
     } else {
       auto p = predict_next_event(model, state.current(), po);
       (void)p.expected_time[0][state.open_interval()].item<double>();
@@ -86,7 +89,8 @@ Latency measure(Model& model, UserState& state, int reps, std::uint64_t seed, bo
     }
   }
   return {percentile(lambda_us, 0.5), percentile(lambda_us, 0.99), percentile(predict_us, 0.5),
-          percentile(predict_us, 0.99), percentile(batched_us, 0.5)};
+          percentile(predict_us, 0.99), percentile(batched_us, 0.5),
+          calls / std::max<double>(1, predict_us.size() - 1), panels / std::max<double>(1, predict_us.size() - 1)};
 }
 
 }  // namespace
@@ -117,6 +121,7 @@ int main(int argc, char** argv) {
              reps);
   fmt::print("| model | history | λ p50 | λ p99 | predict p50 | predict p99 | batched predict p50 | re-encode λ p50 | speed-up |\n");
   fmt::print("|---|---|---|---|---|---|---|---|---|\n");
+  std::vector<std::string> effort;
   for (const auto& [name, cfg] : models) {
     torch::manual_seed(1);
     auto model = ModelRegistry::instance().create(cfg, s);
@@ -135,8 +140,11 @@ int main(int argc, char** argv) {
       fmt::print("| {} | {} | {:.0f} | {:.0f} | {:.0f} | {:.0f} | {:.0f} | {:.0f} | {:.1f}× |\n", name, n,
                  inc.intensity_p50, inc.intensity_p99, inc.predict_p50, inc.predict_p99, inc.batched_p50, re.intensity_p50,
                  re.intensity_p50 / inc.intensity_p50);
+      effort.push_back(fmt::format("{} at {}: {:.1f} intensity evaluations, {:.0f} panels", name, n, inc.calls, inc.panels));
     }
   }
+  fmt::print("\nPer state prediction (mean; panels of the final pass, 16 nodes each; closed forms: 1 evaluation, 0 panels):\n");
+  for (const auto& line : effort) fmt::print("- {}\n", line);
 
   // Multi-step generation: 1000 actions for one user by the thinning loop through the state, in
   // blocks of 100; time per event along the generated history.

@@ -126,41 +126,25 @@ class NhpState : public UserState {
 
  private:
   // λ_k(τ) = s_k softplus(Σ_d w_kd o_d tanh(c_d(τ)) / s_k), c_d(τ) = c̄_d + (c_d − c̄_d) e^{−δ_d τ}:
-  // intensity() on the open interval as four operations on one [S, D] buffer (exp, tanh, one
-  // matrix product) and loops for the rest, where the tensor pass is ~15 kernels, each mostly
-  // dispatch at batch 1; a served query makes several such calls.
+  // intensity() on the open interval in nine double operations on [S, D] and [S, K] buffers,
+  // with the per-state factors prepared once, where the History pass is ~17 kernels plus its
+  // broadcasting over intervals; a served query makes several such calls.
   bool intensity_direct(Model& model, const std::vector<double>& elapsed, double* out) override {
     if (&model != &model_) return false;
-    if (direct_.cell.empty()) {
-      auto cpu = [](const torch::Tensor& t) { return t.detach().to(torch::kCPU, torch::kFloat64).contiguous(); };
-      auto values = [&](const torch::Tensor& t) {
-        auto c = cpu(t);
-        return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-      };
-      direct_.cell = values(state_.cell);
-      direct_.target = values(state_.cell_target);
-      direct_.decay = values(state_.decay);
-      direct_.output_gate = values(state_.output_gate);
-      direct_.scale = values(model_.scale());
-      direct_.weight_t = cpu(model_.readout_weight_).t();  // [D, K]
+    if (!direct_.negative_decay.defined()) {
+      auto cpu = [](const torch::Tensor& t) { return t.detach().to(torch::kCPU, torch::kFloat64).contiguous().view({-1}); };
+      direct_.target = cpu(state_.cell_target);
+      direct_.difference = cpu(state_.cell) - direct_.target;
+      direct_.negative_decay = -cpu(state_.decay);
+      direct_.output_gate = cpu(state_.output_gate);
+      direct_.weight_t = cpu(model_.readout_weight_).view(model_.readout_weight_.sizes()).t();  // [D, K]
+      direct_.scale = cpu(model_.scale());
     }
-    const int64_t S = static_cast<int64_t>(elapsed.size()), D = static_cast<int64_t>(direct_.cell.size()),
-                  K = static_cast<int64_t>(direct_.scale.size());
-    auto work = torch::empty({S, D}, torch::kFloat64);
-    double* c = work.data_ptr<double>();
-    for (int64_t s = 0; s < S; ++s)
-      for (int64_t d = 0; d < D; ++d) c[s * D + d] = -direct_.decay[d] * elapsed[s];
-    work.exp_();
-    for (int64_t s = 0; s < S; ++s)
-      for (int64_t d = 0; d < D; ++d)
-        c[s * D + d] = direct_.target[d] + (direct_.cell[d] - direct_.target[d]) * c[s * D + d];
-    work.tanh_();  // 2σ(2c) − 1
-    for (int64_t s = 0; s < S; ++s)
-      for (int64_t d = 0; d < D; ++d) c[s * D + d] *= direct_.output_gate[d];
-    auto pre = torch::mm(work, direct_.weight_t).contiguous();  // [S, K]
-    const double* p = pre.data_ptr<double>();
-    for (int64_t s = 0; s < S; ++s)
-      for (int64_t k = 0; k < K; ++k) out[s * K + k] = direct_.scale[k] * softplus(p[s * K + k] / direct_.scale[k]);
+    const auto S = static_cast<int64_t>(elapsed.size());
+    auto tau = torch::from_blob(const_cast<double*>(elapsed.data()), {S}, torch::kFloat64);
+    auto cell = torch::addcmul(direct_.target, torch::outer(tau, direct_.negative_decay).exp_(), direct_.difference);
+    auto lambda = scaled_softplus(torch::mm(cell.tanh_().mul_(direct_.output_gate), direct_.weight_t), direct_.scale);
+    std::copy_n(lambda.contiguous().data_ptr<double>(), lambda.numel(), out);  // 2σ(2c) − 1 = tanh(c) above
     return true;
   }
   torch::Tensor token_tensor(int64_t token) const {
@@ -172,15 +156,14 @@ class NhpState : public UserState {
     auto hidden = s.output_gate * two_sigmoid_minus_one(2 * decayed);                     // (4b)
     state_ = model_.step(token_tensor(token), hidden, decayed, s.cell_target);
     history_.reset();
-    direct_ = {};
+    direct_ = {};  // prepared again on the next direct query
   }
   NhpImpl& model_;
   NhpImpl::State state_;
   std::unique_ptr<History> history_;
   struct {
-    std::vector<double> cell, target, decay, output_gate;  // [D] of the open interval
-    std::vector<double> scale;                             // s [K]
-    torch::Tensor weight_t;                                // wᵀ [D, K], double on the CPU
+    torch::Tensor target, difference, negative_decay, output_gate;  // c̄, c − c̄, −δ, o: [D], double on the CPU
+    torch::Tensor weight_t, scale;                                 // wᵀ [D, K], s [K]
   } direct_;  // empty until the next direct query
 };
 
