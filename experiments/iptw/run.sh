@@ -80,7 +80,7 @@ jobs=()
 for m in $METHODS; do for s in $SEEDS; do jobs+=("$m $s"); done; done
 printf '%s\n' "${jobs[@]}" | nice xargs -P "$JOBS" -L 1 bash -c 'one "$0" "$1"'
 
-python3 "$HERE/table.py" "$OUT" NH C-NH RMTPP C-RMTPP Hawkes C-NH-b5 C-NH-b10 C-RMTPP-b5 C-RMTPP-b10 \
+EXP=$EXP python3 "$HERE/table.py" "$OUT" NH C-NH RMTPP C-RMTPP Hawkes C-NH-b5 C-NH-b10 C-RMTPP-b5 C-RMTPP-b10 \
   > "$OUT/table.md"
 cat "$OUT/table.md"
 echo "total $(( $(date +%s) - start )) s"

@@ -12,7 +12,10 @@ FitConfig FitConfig::from_json(const nlohmann::json& config, std::uint64_t defau
   if (!config.is_object()) throw Error(where + ": the top-level value must be a JSON object such as {\"model\": \"thp\"}, got " +
                 std::string(config.type_name()));
   FitConfig fit;
-  fit.train = TrainConfig::from_json(config.value("train", nlohmann::json()), default_seed);
+  const nlohmann::json train = config.value("train", nlohmann::json());
+  if (!train.is_null() && !train.is_object())
+    throw Error(where + ": \"train\" must be a JSON object of training settings, got " + std::string(train.type_name()));
+  fit.train = TrainConfig::from_json(train, default_seed);
   fit.model = config;
   fit.model.erase("train");
   if (config.contains("text_features")) fit.text_features = config["text_features"];
