@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Serving latency and throughput: for rmtpp, nhp and thp (sizes of `make bench`), start
+# Serving latency and throughput: for rmtpp, nhp and thp (sizes of `make bench`; expert on request), start
 # `tpp serve` on a loopback port, preload 10k users with 20 events each, and run "append one event
 # + predict" from 1, 8 and 64 concurrent clients (bench/serve_load.cpp); p50/p99 ms and requests/s.
 #   bench/serve.sh [BUILD_DIR]   (env: WORKERS="1 2 64" request workers, SECONDS_PER_LEVEL=5,
-#                                 USERS=10000, FSYNC=interval, MODELS="rmtpp nhp thp", OUT=out/bench-serve)
+#                                 USERS=10000, FSYNC=interval, MODELS="rmtpp nhp thp" (or expert), OUT=out/bench-serve)
 set -euo pipefail
 BUILD=$(realpath "${1:-build}")
 TPP=$BUILD/tpp
@@ -21,6 +21,7 @@ declare -A CONFIG=(
   [rmtpp]='{"model":"rmtpp","train":{"epochs":1,"batch_size":16,"seed":1}}'
   [nhp]='{"model":"nhp","hidden_size":32,"train":{"epochs":1,"batch_size":16,"seed":1}}'
   [thp]='{"model":"thp","d_model":32,"layers":2,"train":{"epochs":1,"batch_size":16,"seed":1}}'
+  [expert]='{"model":"expert","d_model":32,"layers":2,"train":{"epochs":1,"batch_size":16,"seed":1}}'
 )
 for m in $MODELS; do
   "$TPP" train -q --config "${CONFIG[$m]}" --train "$OUT/train.jsonl" -o "$OUT/$m.tpp" --threads 1

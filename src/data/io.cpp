@@ -259,6 +259,10 @@ void UserRowChecker::check(const std::string& user, UserInfo& info) {
     throw DataError(path, info.line, "t_end", "t_start and t_end go together");
   if (info.t_start && !(*info.t_start <= *info.t_end))
     throw DataError(path, info.line, "t_end", "window end before its start");
+  if (info.t_start) {
+    windows_.add(*info.t_start, path, info.line, "t_start");
+    windows_.add(*info.t_end, path, info.line, "t_end");
+  }
   if (feature_dim_ < 0) feature_dim_ = static_cast<int>(info.features.size());
   if (static_cast<int>(info.features.size()) != feature_dim_)
     throw DataError(path, info.line, "features",

@@ -128,6 +128,7 @@ class UserRowChecker {
   std::string source_;
   int feature_dim_;
   std::unordered_set<std::string> seen_;
+  TimeRange windows_;  // every t_start and t_end of the file, as an event file's times
 };
 
 // Applies checked user rows from `source` (named in errors) to sequences keyed by Sequence::user,

@@ -94,6 +94,18 @@ TEST(InputValidation, TimesWhoseDifferenceOverflowsAreRefused) {
   write(dir, "event-a.txt", "1 1\n");
   e = dataset_error(write(dir, "time-a.txt", "-1e308 1e308\n"));
   EXPECT_EQ(e.field(), "time[2]") << e.what();
+  // A users file's windows are times of that file too: one window, or two users' windows together.
+  const std::string events = write(dir, "e.csv", "user,time,type\na,1,x\n");
+  ReadOptions users;
+  users.users = write(dir, "u.jsonl", "{\"user\":\"a\",\"t_start\":-1e308,\"t_end\":1e308}\n");
+  e = dataset_error(events, users);
+  EXPECT_EQ(e.file(), users.users);
+  EXPECT_EQ(e.line(), 1u) << e.what();
+  EXPECT_EQ(e.field(), "t_end") << e.what();
+  users.users = write(dir, "v.jsonl",
+                      "{\"user\":\"a\",\"t_start\":-1e308,\"t_end\":5}\n{\"user\":\"b\",\"t_start\":0,\"t_end\":1e308}\n");
+  e = dataset_error(events, users);
+  EXPECT_EQ(e.line(), 2u) << e.what();
   // Large but representable spans are data.
   EXPECT_NO_THROW(read_dataset(write(dir, "b.csv", "user,time,type\na,-1e300,x\na,1e300,x\n")));
 }
