@@ -121,6 +121,62 @@ TEST(PolicyCli, SimulateFitEvaluateActEndToEnd) {
   EXPECT_GE(variance["reinforce"]["total_variance"].get<double>(), 0.0);
 }
 
+// "ensemble": 2 end to end: two user models fitted on different bootstrap resamples (so they
+// disagree), the policy reading both states, both saved and loaded back, and act and evaluate
+// running through the posterior predictive.
+TEST(PolicyCli, EnsembleFitsDistinctMembersAndRunsEndToEnd) {
+  testing::TempDir dir;
+  PolicySimulateOptions s;
+  s.common.quiet = true;
+  s.simulator = kSimulator;
+  s.output = dir.file("logged.jsonl");
+  s.common.seed = 1;
+  ASSERT_EQ(run_policy_simulate(s), 0);
+  auto config = policy_config();
+  config["ensemble"] = 2;
+  PolicyFitOptions f;
+  f.common.quiet = true;
+  f.config = config.dump();
+  f.log = s.output;
+  f.output = dir.file("policy.tpp");
+  captured([&] { ASSERT_EQ(run_policy_fit(f), 0); });
+
+  auto b = load_policy(f.output, Context{});
+  ASSERT_EQ(b.models.size(), 2u);
+  EXPECT_EQ(b.config.ensemble, 2);
+  EXPECT_EQ(b.features(), 2 * 6);  // both members' states, hidden 6 each
+  torch::NoGradGuard no_grad;
+  auto x = torch::randn({3, 6}, b.models[0]->head(torch::zeros({1, 6}, torch::kFloat64)).options());
+  EXPECT_FALSE(torch::allclose(b.models[0]->head(x), b.models[1]->head(x)));  // different resamples
+  EXPECT_EQ(b.policy->logits(torch::zeros({1, 12}, x.options())).size(1), 3);
+
+  PolicyActOptions a;
+  a.common.quiet = true;
+  a.policy = f.output;
+  a.data = s.output;
+  a.rollouts = 2;
+  std::istringstream lines(captured([&] { ASSERT_EQ(run_policy_act(a), 0); }));
+  std::string line;
+  int users = 0;
+  while (std::getline(lines, line)) {
+    const auto row = nlohmann::json::parse(line);
+    double total = 0;
+    for (auto& [k, v] : row["probabilities"].items()) total += v.get<double>();
+    EXPECT_NEAR(total, 1.0, 1e-9);
+    ++users;
+  }
+  EXPECT_EQ(users, 40);
+
+  PolicyEvaluateOptions e;
+  e.common.json = true;
+  e.common.quiet = true;
+  e.policy = f.output;
+  e.simulator = kSimulator;
+  e.users = 10;
+  auto table = nlohmann::json::parse(captured([&] { ASSERT_EQ(run_policy_evaluate(e), 0); }));
+  EXPECT_EQ(table["results"][0]["policy"], "learned policy");
+}
+
 TEST(PolicyCli, SavedPolicyLoadsBackIdentically) {
   testing::TempDir dir;
   PolicyConfig c = parse_policy_config(policy_config(), "cfg");
