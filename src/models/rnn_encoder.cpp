@@ -1,5 +1,7 @@
 #include "tpp/models/rnn_encoder.h"
 
+#include <vector>
+
 #include "tpp/models/model_config.h"
 
 namespace tpp {
@@ -66,14 +68,26 @@ RnnEncoder::Carry RnnEncoder::initial() const {
 void RnnEncoder::step(Carry& carry, int64_t token, double gap, const Context& ctx) {
   auto type = torch::full({1, 1}, token, torch::TensorOptions().dtype(torch::kLong).device(ctx.device));
   auto time = gap_feature(torch::full({1, 1, 1}, gap, carry.hidden.options()));
-  auto input = torch::cat({type_embedding_->forward(type), time}, -1);
-  if (gru_) {
-    carry.hidden = std::get<1>(gru_->forward(input, carry.hidden));
-  } else {
-    auto next = std::get<1>(lstm_->forward(input, std::make_tuple(carry.hidden, carry.cell)));
-    carry.hidden = std::get<0>(next);
-    carry.cell = std::get<1>(next);
+  auto x = torch::cat({type_embedding_->forward(type), time}, -1).view({1, -1});
+  // One step of one sequence, layer by layer through LibTorch's fused cells on the module's own
+  // weights (w_ih, w_hh, b_ih, b_hh per layer): the full GRU/LSTM op prepares a whole sequence
+  // batch and was 40% of a served RMTPP request. Same arithmetic; evaluation mode (no dropout).
+  const auto weights = gru_ ? gru_->all_weights() : lstm_->all_weights();
+  const int64_t layers = carry.hidden.size(0);
+  std::vector<torch::Tensor> hidden, cell;
+  for (int64_t l = 0; l < layers; ++l) {
+    const auto* w = &weights[static_cast<std::size_t>(4 * l)];
+    if (gru_) {
+      x = torch::gru_cell(x, carry.hidden[l], w[0], w[1], w[2], w[3]);
+    } else {
+      auto next = torch::lstm_cell(x, {carry.hidden[l], carry.cell[l]}, w[0], w[1], w[2], w[3]);
+      x = std::get<0>(next);
+      cell.push_back(std::get<1>(next));
+    }
+    hidden.push_back(x);
   }
+  carry.hidden = torch::stack(hidden);
+  if (!gru_) carry.cell = torch::stack(cell);
 }
 
 RnnEncoder::Carry RnnEncoder::step(const Carry& carry, const torch::Tensor& tokens, const torch::Tensor& gaps) {
