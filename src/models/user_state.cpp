@@ -60,12 +60,15 @@ double UserState::upper_bound(Model& model, double window) {
   return model.intensity_upper_bound(h, w.to(h.start.options()))[0][open_interval()].item<double>();
 }
 
-Batch UserState::empty_batch() const {
-  Dataset one;
-  one.schema = schema_;
-  one.sequences.push_back(user_);
-  one.sequences.back().t_end = user_.t_start;
-  return make_batch(one, ctx_);
+const Batch& UserState::empty_batch() const {
+  if (!empty_batch_) {
+    Dataset one;
+    one.schema = schema_;
+    one.sequences.push_back(user_);
+    one.sequences.back().t_end = user_.t_start;
+    empty_batch_ = std::make_shared<const Batch>(make_batch(one, ctx_));
+  }
+  return *empty_batch_;
 }
 
 History UserState::open_history() const {
