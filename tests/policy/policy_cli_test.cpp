@@ -48,14 +48,37 @@ std::string captured(F f) {
   return buffer.str();
 }
 
-TEST(PolicyCli, SimulateFitEvaluateActEndToEnd) {
-  testing::TempDir dir;
+// The small log every end-to-end test fits on, written into `dir`.
+PolicySimulateOptions simulated_log(testing::TempDir& dir) {
   PolicySimulateOptions s;
   s.common.quiet = true;
   s.simulator = kSimulator;
   s.output = dir.file("logged.jsonl");
   s.common.seed = 1;
-  ASSERT_EQ(run_policy_simulate(s), 0);
+  EXPECT_EQ(run_policy_simulate(s), 0);
+  return s;
+}
+
+// `tpp policy act` output: one line per user with its action, expected utility and action
+// probabilities summing to 1.
+void expect_one_decision_per_user(const std::string& output, int users) {
+  std::istringstream lines(output);
+  std::string line;
+  int seen = 0;
+  while (std::getline(lines, line)) {
+    const auto row = nlohmann::json::parse(line);
+    EXPECT_TRUE(row.contains("user") && row.contains("action") && row.contains("expected_utility"));
+    double total = 0;
+    for (auto& [k, v] : row["probabilities"].items()) total += v.get<double>();
+    EXPECT_NEAR(total, 1.0, 1e-9);
+    ++seen;
+  }
+  EXPECT_EQ(seen, users);
+}
+
+TEST(PolicyCli, SimulateFitEvaluateActEndToEnd) {
+  testing::TempDir dir;
+  PolicySimulateOptions s = simulated_log(dir);
 
   PolicyFitOptions f;
   f.common.quiet = true;
@@ -98,18 +121,7 @@ TEST(PolicyCli, SimulateFitEvaluateActEndToEnd) {
   const std::string first = captured([&] { ASSERT_EQ(run_policy_act(a), 0); });
   const std::string second = captured([&] { ASSERT_EQ(run_policy_act(a), 0); });
   EXPECT_EQ(first, second);  // seeded
-  std::istringstream lines(first);
-  std::string line;
-  int users = 0;
-  while (std::getline(lines, line)) {
-    auto j = nlohmann::json::parse(line);
-    EXPECT_TRUE(j.contains("user") && j.contains("action") && j.contains("expected_utility"));
-    double total = 0;
-    for (auto& [k, v] : j["probabilities"].items()) total += v.get<double>();
-    EXPECT_NEAR(total, 1.0, 1e-9);
-    ++users;
-  }
-  EXPECT_EQ(users, 40);
+  expect_one_decision_per_user(first, 40);
 
   PolicyGradientsOptions g;
   g.policy = f.output;
@@ -126,12 +138,7 @@ TEST(PolicyCli, SimulateFitEvaluateActEndToEnd) {
 // running through the posterior predictive.
 TEST(PolicyCli, EnsembleFitsDistinctMembersAndRunsEndToEnd) {
   testing::TempDir dir;
-  PolicySimulateOptions s;
-  s.common.quiet = true;
-  s.simulator = kSimulator;
-  s.output = dir.file("logged.jsonl");
-  s.common.seed = 1;
-  ASSERT_EQ(run_policy_simulate(s), 0);
+  PolicySimulateOptions s = simulated_log(dir);
   auto config = policy_config();
   config["ensemble"] = 2;
   PolicyFitOptions f;
@@ -155,17 +162,7 @@ TEST(PolicyCli, EnsembleFitsDistinctMembersAndRunsEndToEnd) {
   a.policy = f.output;
   a.data = s.output;
   a.rollouts = 2;
-  std::istringstream lines(captured([&] { ASSERT_EQ(run_policy_act(a), 0); }));
-  std::string line;
-  int users = 0;
-  while (std::getline(lines, line)) {
-    const auto row = nlohmann::json::parse(line);
-    double total = 0;
-    for (auto& [k, v] : row["probabilities"].items()) total += v.get<double>();
-    EXPECT_NEAR(total, 1.0, 1e-9);
-    ++users;
-  }
-  EXPECT_EQ(users, 40);
+  expect_one_decision_per_user(captured([&] { ASSERT_EQ(run_policy_act(a), 0); }), 40);
 
   PolicyEvaluateOptions e;
   e.common.json = true;
