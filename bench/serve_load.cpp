@@ -1,4 +1,5 @@
-// Loopback load generator for `tpp serve`: preloads users, then runs "append one event and
+// Loopback load generator for `tpp serve`: preloads users (and asks one prediction of each, so
+// their states are built), then runs "append one event and
 // predict" requests from C concurrent clients for a fixed time per level and reports latency
 // percentiles and throughput. Stops by itself.
 //
@@ -119,6 +120,25 @@ int main(int argc, char** argv) {
     return 1;
   }
   const double preload = std::chrono::duration<double>(Clock::now() - preload_began).count();
+  // One prediction per user before the timed levels: the server builds a user's state from its
+  // stored events on its first query, and a short first level would otherwise time those builds
+  // (most of its requests touch a user for the first time) instead of the steady state.
+  {
+    std::vector<std::thread> warmers;
+    for (int c = 0; c < 8; ++c)
+      warmers.emplace_back([&, c] {
+        httplib::Client client("127.0.0.1", a.port);
+        client.set_keep_alive(true);
+        client.set_tcp_nodelay(true);
+        client.set_read_timeout(60, 0);  // a build from the stored events may queue behind others
+        for (int u = c; u < a.users; u += 8) {
+          auto res = client.Get(fmt::format("/v1/users/u{}/prediction", u).c_str());
+          if (!res || res->status >= 300) ++failures;
+        }
+      });
+    for (auto& t : warmers) t.join();
+  }
+  if (failures) std::cerr << "serve_load: " << failures << " warm-up predictions failed; their users build on first use\n";
   if (!a.json)
     fmt::print("{}: {} users × {} events preloaded in {:.1f} s\n\n| model | clients | requests/s | p50 ms | p99 ms | failed |\n|---|---|---|---|---|---|\n",
                a.label, a.users, a.history, preload);
