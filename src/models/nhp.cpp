@@ -1,6 +1,5 @@
 #include "tpp/models/nhp.h"
 
-#include <cmath>
 #include <vector>
 
 #include "tpp/core/numerics.h"
@@ -129,23 +128,21 @@ class NhpState : public UserState {
   // intensity() on the open interval in nine double operations on [S, D] and [S, K] buffers,
   // with the per-state factors prepared once, where the History pass is ~17 kernels plus its
   // broadcasting over intervals; a served query makes several such calls.
-  bool intensity_direct(Model& model, const std::vector<double>& elapsed, double* out) override {
-    if (&model != &model_) return false;
+  torch::Tensor intensity_direct(Model& model, const std::vector<double>& elapsed) override {
+    if (&model != &model_) return {};
     if (!direct_.negative_decay.defined()) {
-      auto cpu = [](const torch::Tensor& t) { return t.detach().to(torch::kCPU, torch::kFloat64).contiguous().view({-1}); };
-      direct_.target = cpu(state_.cell_target);
-      direct_.difference = cpu(state_.cell) - direct_.target;
-      direct_.negative_decay = -cpu(state_.decay);
-      direct_.output_gate = cpu(state_.output_gate);
-      direct_.weight_t = cpu(model_.readout_weight_).view(model_.readout_weight_.sizes()).t();  // [D, K]
-      direct_.scale = cpu(model_.scale());
+      auto cpu = [](const torch::Tensor& t) { return t.detach().to(torch::kCPU, torch::kFloat64).contiguous(); };
+      direct_.target = cpu(state_.cell_target);                  // [1, D]
+      direct_.difference = cpu(state_.cell) - direct_.target;    // [1, D]
+      direct_.negative_decay = -cpu(state_.decay).view({-1});    // [D]
+      direct_.output_gate = cpu(state_.output_gate);             // [1, D]
+      direct_.weight_t = cpu(model_.readout_weight_).t();        // [D, K]
+      direct_.scale = cpu(model_.scale());                       // [K]
     }
-    const auto S = static_cast<int64_t>(elapsed.size());
-    auto tau = torch::from_blob(const_cast<double*>(elapsed.data()), {S}, torch::kFloat64);
+    auto tau = torch::tensor(elapsed, torch::kFloat64);
     auto cell = torch::addcmul(direct_.target, torch::outer(tau, direct_.negative_decay).exp_(), direct_.difference);
-    auto lambda = scaled_softplus(torch::mm(cell.tanh_().mul_(direct_.output_gate), direct_.weight_t), direct_.scale);
-    std::copy_n(lambda.contiguous().data_ptr<double>(), lambda.numel(), out);  // 2σ(2c) − 1 = tanh(c) above
-    return true;
+    // 2σ(2c) − 1 = tanh(c).
+    return scaled_softplus(torch::mm(cell.tanh_().mul_(direct_.output_gate), direct_.weight_t), direct_.scale);
   }
   torch::Tensor token_tensor(int64_t token) const {
     return torch::full({1}, token, torch::TensorOptions().dtype(torch::kLong).device(ctx_.device));
@@ -162,7 +159,7 @@ class NhpState : public UserState {
   NhpImpl::State state_;
   std::unique_ptr<History> history_;
   struct {
-    torch::Tensor target, difference, negative_decay, output_gate;  // c̄, c − c̄, −δ, o: [D], double on the CPU
+    torch::Tensor target, difference, negative_decay, output_gate;  // c̄, c − c̄, −δ, o; double on the CPU
     torch::Tensor weight_t, scale;                                 // wᵀ [D, K], s [K]
   } direct_;  // empty until the next direct query
 };

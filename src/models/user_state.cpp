@@ -35,14 +35,13 @@ torch::Tensor UserState::intensity_at(Model& model, const std::vector<double>& t
   return intensity_after(model, elapsed);
 }
 
-bool UserState::intensity_direct(Model&, const std::vector<double>&, double*) { return false; }
+torch::Tensor UserState::intensity_direct(Model&, const std::vector<double>&) { return {}; }
 
 torch::Tensor UserState::intensity_after(Model& model, const std::vector<double>& elapsed) {
   torch::NoGradGuard no_grad;
   for (double e : elapsed)
     if (!(e >= 0)) throw Error("user state: intensity asked before the last observed event");
-  auto direct = torch::empty({static_cast<int64_t>(elapsed.size()), schema_.num_action_types}, torch::kFloat64);
-  if (intensity_direct(model, elapsed, direct.data_ptr<double>())) return direct;
+  if (auto direct = intensity_direct(model, elapsed); direct.defined()) return direct;
   const History& h = current();
   const int64_t open = open_interval(), intervals = h.start.size(1), S = static_cast<int64_t>(elapsed.size());
   // Filled through an accessor: one tensor operation per element would dominate a served query.

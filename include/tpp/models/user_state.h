@@ -49,11 +49,11 @@ class UserState {
   // Model-specific advance by one event; `relative` is its time − t_start, `token` its batch type
   // (action k, stimulus K + s), `gap` the time since the previous event (or t_start).
   virtual void advance(const Event& event, double relative, int64_t token, double gap) = 0;
-  // λ_k on the open interval at `elapsed` (each >= 0) into out [S × K], row-major, without tensor
-  // operations, for a model whose intensity is a few small loops at batch 1, where a tensor pass
-  // is dominated by kernel dispatch (a served query makes several such calls). Returns false
-  // (the default) to use model.intensity on current(); a state that answers must equal it.
-  virtual bool intensity_direct(Model& model, const std::vector<double>& elapsed, double* out);
+  // λ_k on the open interval at `elapsed` (each >= 0) as [S, K] (double, CPU) from the state's own
+  // prepared factors, for a model whose History pass at batch 1 is dominated by kernel dispatch (a
+  // served query makes several such calls). Undefined (the default) to use model.intensity on
+  // current(); a state that answers must equal it.
+  virtual torch::Tensor intensity_direct(Model& model, const std::vector<double>& elapsed);
   // A one-sequence batch with no events (L = 0) carrying the user's features: the Batch of a
   // one-interval History built from a state. Made on first use and kept: it depends only on the
   // user's header, and building it was 8% of a served request.
