@@ -139,10 +139,13 @@ ExpertImpl::ExpertImpl(ExpertConfig config) : config_(std::move(config)) {
   to(torch::kFloat64);
 }
 
-void ExpertImpl::check_data(const torch::Tensor& user_features, const torch::Tensor& event_meta) const {
+void ExpertImpl::check_user_features(const torch::Tensor& user_features) const {
   if (user_projection_ && (!user_features.defined() || user_features.size(1) != config_.user_feature_dim))
     throw Error("expert: the data's user features do not match the model's " +
                 std::to_string(config_.user_feature_dim) + " dimensions");
+}
+
+void ExpertImpl::check_event_meta(const torch::Tensor& event_meta) const {
   if (meta_projection_ && (!event_meta.defined() || event_meta.size(2) != config_.event_meta_dim))
     throw Error("expert: the data's event metadata do not match the model's " +
                 std::to_string(config_.event_meta_dim) + " dimensions");
@@ -159,7 +162,8 @@ torch::Tensor ExpertImpl::embed(const torch::Tensor& tokens, const torch::Tensor
 torch::Tensor ExpertImpl::input_encoding(const Batch& batch, const torch::Tensor& start) {
   const int64_t B = batch.batch_size();
   const ThpConfig& c = config_.thp;
-  check_data(batch.user_features, batch.event_meta);
+  check_user_features(batch.user_features);
+  check_event_meta(batch.event_meta);
   const int64_t bos = c.num_types + c.num_stimulus_types;
   auto tokens = torch::cat({torch::full({B, 1}, bos, batch.type.options()), batch.type}, 1);
   torch::Tensor meta;  // BOS carries no metadata
@@ -249,9 +253,8 @@ class ExpertState : public UserState {
   ExpertState(ExpertImpl& model, const Schema& schema, const Sequence& user, const Context& ctx)
       : UserState(schema, user, ctx), model_(model), patterns_(model.num_patterns()) {
     user_features_ = empty_batch().user_features;
+    model.check_user_features(user_features_);  // each event's metadata is checked as it arrives
     const auto& c = model.config_;
-    const int64_t M = std::max(c.event_meta_dim, 1);
-    model.check_data(user_features_, torch::zeros({1, 1, M}, ctx.options()));
     type_pattern_ = model.type_pattern_.to(ctx.device);
     for (auto& p : patterns_) p.caches.resize(model.layers_.size());
     add({c.thp.num_types + c.thp.num_stimulus_types, 0.0, false, -1, -1, Event{}, torch::Tensor()});  // BOS at t_start

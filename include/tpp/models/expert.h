@@ -97,8 +97,10 @@ class ExpertImpl : public Model, public PredictionHeads {
 
  private:
   friend class ExpertState;
-  // tpp::Error unless user features [B, F] and event metadata [B, L, M] match the model's sizes.
-  void check_data(const torch::Tensor& user_features, const torch::Tensor& event_meta) const;
+  // tpp::Error unless the user features [B, F] (event metadata [B, L, M]) match the model's sizes;
+  // nothing to check when the model does not read them.
+  void check_user_features(const torch::Tensor& user_features) const;
+  void check_event_meta(const torch::Tensor& event_meta) const;
   // x = U·token + sinusoid(time) [+ W_u m^u] [+ W_e m^e] for tokens and times [B, T], user
   // features [B, F] and metadata [B, T, M] (each undefined when the model does not read it).
   torch::Tensor embed(const torch::Tensor& tokens, const torch::Tensor& time, const torch::Tensor& user_features,
