@@ -1,10 +1,24 @@
 #!/usr/bin/env python3
-"""Synthetic experiment 1 of Yuchi & Zhu (section 5.1, appendix H.1): three Hawkes clusters.
+"""Synthetic experiments of Yuchi & Zhu (section 5.1, appendix H.1): three Hawkes clusters (exps 1-3),
+per-sequence decays (exp 4), and a neural Hawkes cluster (exp 5).
 
   exp1.py alpha                     print the branching ratio of the reading (see docs/iptw.md)
   exp1.py configs OUTDIR            write OUTDIR/c{0,1,2}.json (tpp hawkes configs) and truth.json
   exp1.py merge OUTDIR SPLIT N...   merge OUTDIR/SPLIT-c{k}.jsonl (from `tpp simulate`) into
                                     OUTDIR/SPLIT.jsonl + OUTDIR/SPLIT.users.jsonl (category, [0, T])
+  exp1.py randomize OUTDIR SPLIT    OUTDIR/SPLIT-random.{jsonl,users.jsonl}: the same events with
+                                    categories drawn uniformly at random (R-NH, R-RMTPP; seed 0)
+  exp1.py per-user-betas OUTDIR SPLIT SEED N...
+                                    experiment 4: one hawkes config per user with beta drawn from
+                                    U[0.4, 0.6], U[0.9, 1.1], U[1.4, 1.6] by cluster, written to
+                                    OUTDIR/SPLIT-users/c{k}-{i}.json, and the list of simulations
+                                    (config, simulation seed, output) on stdout
+  exp1.py gather OUTDIR SPLIT N...  experiment 4: OUTDIR/SPLIT-users/c{k}-{i}.jsonl into
+                                    OUTDIR/SPLIT-c{k}.jsonl (user i), for merge
+  exp1.py truth-by-user OUTDIR SPLIT N...
+                                    experiment 4: OUTDIR/truth.json, {"by_user": ...} for SPLIT
+  exp1.py nh-truth OUTDIR           experiment 5: OUTDIR/truth.json with clusters c0, c1 the
+                                    hawkes configs of beta 0.5 and 1.0 and c2 the model file nh.tpp
 
 Reading (fixed before any run): the paper's mu = 0.1, beta = 0.5 / 1.0 / 1.5, T = 100 and sizes,
 with the kernel of the reading notes, alpha * beta * exp(-beta t) (our hawkes model's form, alpha
@@ -76,6 +90,76 @@ def merge(out, split, counts):
     print("%s: %d users, %d events (%.1f per user)" % (split, len(users), len(events), len(events) / len(users)))
 
 
+BETA_RANGES = ((0.4, 0.6), (0.9, 1.1), (1.4, 1.6))  # experiment 4 (appendix H.1)
+
+
+def randomize(out, split):
+    import random
+    rng = random.Random(0)
+    cats = ["c%d" % k for k in range(len(BETAS))]
+    with open(os.path.join(out, split + ".users.jsonl")) as f:
+        users = [json.loads(line) for line in f if line.strip()]
+    for u in users:
+        u["category"] = rng.choice(cats)
+    with open(os.path.join(out, split + "-random.users.jsonl"), "w") as f:
+        for u in users:
+            f.write(json.dumps(u) + "\n")
+    with open(os.path.join(out, split + ".jsonl")) as src, open(os.path.join(out, split + "-random.jsonl"), "w") as dst:
+        dst.write(src.read())
+
+
+def per_user_betas(out, split, seed, counts):
+    import random
+    rng = random.Random(seed)
+    alpha = reading_alpha()
+    folder = os.path.join(out, split + "-users")
+    os.makedirs(folder, exist_ok=True)
+    for k, n in enumerate(counts):
+        lo, hi = BETA_RANGES[k]
+        for i in range(n):
+            cfg = {"model": "hawkes", "mu": [MU], "alpha": [[alpha]], "beta": rng.uniform(lo, hi)}
+            path = os.path.join(folder, "c%d-%d" % (k, i))
+            with open(path + ".json", "w") as f:
+                json.dump(cfg, f)
+            # One simulation seed per user: the split's seed, the cluster and the user's index.
+            print("%s.json %d %s.jsonl" % (path, seed * 1000000 + k * 10000 + i, path))
+
+
+def gather(out, split, counts):
+    folder = os.path.join(out, split + "-users")
+    for k, n in enumerate(counts):
+        with open(os.path.join(out, "%s-c%d.jsonl" % (split, k)), "w") as dst:
+            for i in range(n):
+                with open(os.path.join(folder, "c%d-%d.jsonl" % (k, i))) as src:
+                    for line in src:
+                        if line.strip():
+                            r = json.loads(line)
+                            r["user"] = str(i)
+                            dst.write(json.dumps(r) + "\n")
+
+
+def truth_by_user(out, split, counts):
+    folder = os.path.join(out, split + "-users")
+    truth = {}
+    for k, n in enumerate(counts):
+        for i in range(n):
+            with open(os.path.join(folder, "c%d-%d.json" % (k, i))) as f:
+                truth["c%d-%d" % (k, i)] = json.load(f)
+    with open(os.path.join(out, "truth.json"), "w") as f:
+        json.dump({"by_user": truth}, f)
+
+
+def nh_truth(out):
+    alpha = reading_alpha()
+    truth = {"c%d" % k: {"model": "hawkes", "mu": [MU], "alpha": [[alpha]], "beta": b} for k, b in enumerate(BETAS[:2])}
+    for k in range(2):
+        with open(os.path.join(out, "c%d.json" % k), "w") as f:
+            json.dump(truth["c%d" % k], f)
+    truth["c2"] = "nh.tpp"
+    with open(os.path.join(out, "truth.json"), "w") as f:
+        json.dump({"by_category": truth}, f, indent=1)
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "alpha":
         print(reading_alpha())
@@ -83,5 +167,15 @@ if __name__ == "__main__":
         configs(sys.argv[2])
     elif len(sys.argv) >= 5 and sys.argv[1] == "merge":
         merge(sys.argv[2], sys.argv[3], [int(n) for n in sys.argv[4:]])
+    elif len(sys.argv) == 4 and sys.argv[1] == "randomize":
+        randomize(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) >= 6 and sys.argv[1] == "per-user-betas":
+        per_user_betas(sys.argv[2], sys.argv[3], int(sys.argv[4]), [int(n) for n in sys.argv[5:]])
+    elif len(sys.argv) >= 5 and sys.argv[1] == "gather":
+        gather(sys.argv[2], sys.argv[3], [int(n) for n in sys.argv[4:]])
+    elif len(sys.argv) >= 5 and sys.argv[1] == "truth-by-user":
+        truth_by_user(sys.argv[2], sys.argv[3], [int(n) for n in sys.argv[4:]])
+    elif len(sys.argv) == 3 and sys.argv[1] == "nh-truth":
+        nh_truth(sys.argv[2])
     else:
         sys.exit(__doc__)

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Synthetic experiments 1-3 of Yuchi & Zhu (docs/iptw.md): three Hawkes clusters, NH vs C-NH and
-# RMTPP vs C-RMTPP (plus exponential Hawkes), trained on logged users with categories, scored on
-# new users without them; optionally the bins ablation 1/δ ∈ {1, 5, 10} (METHODS below).
+# Synthetic experiments 1-5 of Yuchi & Zhu (docs/iptw.md): three clusters of users, NH vs C-NH vs
+# R-NH and RMTPP vs C-RMTPP vs R-RMTPP (R-: weights from randomly assigned categories), plus the
+# exponential Hawkes and self-correcting baselines, trained on logged users with categories and
+# scored on new users without them; optionally the bins ablation (METHODS below).
 # Experiments 2 and 3 change the clusters' shares (EXP=2|3); the paper gives two readings
 # (READING=text: the training shares change, 200/400/600 and 600/400/200, the test stays even;
 # READING=appendix: the training stays even, the test shares are 50/100/150 and 150/100/50).
+# Experiment 4 draws β per sequence (EXP=4); experiment 5 makes cluster 3 a neural Hawkes process
+# with random parameters and bins q = 3 embedding dimensions (EXP=5).
 # Usage: bash experiments/iptw/run.sh build/tpp
-# Environment: EXP (1), READING (text), OUT (out/iptw for exp 1, else out/iptw-expEXP-READING), JOBS (2).
+# Environment: EXP (1), READING (text), OUT (out/iptw for exp 1, else out/iptw-expEXP[-READING]),
+# JOBS (2), METHODS (every method of the experiment's table).
 set -euo pipefail
 TPP=${1:?usage: run.sh TPP}
 TPP=$(cd "$(dirname "$TPP")" && pwd)/$(basename "$TPP")
@@ -19,7 +23,8 @@ case "$EXP/$READING" in
   2/appendix)   TRAIN_N="400 400 400"; TEST_N="50 100 150" ;;
   3/text)       TRAIN_N="600 400 200"; TEST_N="100 100 100" ;;
   3/appendix)   TRAIN_N="400 400 400"; TEST_N="150 100 50" ;;
-  *) echo "run.sh: EXP must be 1, 2 or 3 and READING text or appendix" >&2; exit 2 ;;
+  4/*|5/*)      TRAIN_N="400 400 400"; TEST_N="100 100 100"; OUT=${OUT:-out/iptw-exp$EXP} ;;
+  *) echo "run.sh: EXP must be 1 to 5 and READING text or appendix" >&2; exit 2 ;;
 esac
 OUT=${OUT:-out/iptw-exp$EXP-$READING}
 JOBS=${JOBS:-2}
@@ -29,43 +34,82 @@ D=$OUT/data
 start=$(date +%s)
 
 # Data: one fixed draw per experiment (seeds 10-12 training, 20-22 test, one per cluster).
-python3 "$HERE/exp1.py" configs "$D" > "$D/reading.json"
 read -r -a train_n <<< "$TRAIN_N"
 read -r -a test_n <<< "$TEST_N"
-for k in 0 1 2; do
-  "$TPP" simulate -q --config "$D/c$k.json" --n-seq "${train_n[$k]}" --horizon 100 --seed $((10 + k)) -o "$D/train-c$k.jsonl"
-  "$TPP" simulate -q --config "$D/c$k.json" --n-seq "${test_n[$k]}" --horizon 100 --seed $((20 + k)) -o "$D/test-c$k.jsonl"
-done
+case $EXP in
+  4)  # One hawkes config per user (β drawn per sequence, seeds 1 and 2), one simulation each.
+    python3 "$HERE/exp1.py" configs "$D" > "$D/reading.json"
+    { python3 "$HERE/exp1.py" per-user-betas "$D" train 1 $TRAIN_N
+      python3 "$HERE/exp1.py" per-user-betas "$D" test 2 $TEST_N; } |
+      xargs -P "$JOBS" -L 1 bash -c '"$0" simulate -q --config "$1" --n-seq 1 --horizon 100 --seed "$2" -o "$3"' "$TPP"
+    python3 "$HERE/exp1.py" gather "$D" train $TRAIN_N
+    python3 "$HERE/exp1.py" gather "$D" test $TEST_N
+    python3 "$HERE/exp1.py" truth-by-user "$D" test $TEST_N ;;
+  5)  # Clusters 1-2 hawkes (β = 0.5, 1.0); cluster 3 a neural Hawkes process, hidden size 2, with
+      # the random parameters of its initialisation under seed 5 (0 training epochs).
+    python3 "$HERE/exp1.py" configs "$D" > "$D/reading.json"
+    python3 "$HERE/exp1.py" nh-truth "$D"
+    "$TPP" simulate -q --config "$D/c0.json" --n-seq 1 --horizon 100 --seed 1 -o "$D/probe.jsonl"
+    "$TPP" train -q --threads 1 --time-scale none --train "$D/probe.jsonl" -o "$D/nh.tpp" \
+      --config '{"model": "nhp", "hidden_size": 2, "train": {"epochs": 0, "seed": 5}}' > /dev/null
+    for k in 0 1 2; do
+      src=$D/c$k.json; [ $k = 2 ] && src=$D/nh.tpp
+      flag=--config; [ $k = 2 ] && flag=--model-file
+      "$TPP" simulate -q $flag "$src" --n-seq "${train_n[$k]}" --horizon 100 --seed $((10 + k)) -o "$D/train-c$k.jsonl"
+      "$TPP" simulate -q $flag "$src" --n-seq "${test_n[$k]}" --horizon 100 --seed $((20 + k)) -o "$D/test-c$k.jsonl"
+    done ;;
+  *)
+    python3 "$HERE/exp1.py" configs "$D" > "$D/reading.json"
+    for k in 0 1 2; do
+      "$TPP" simulate -q --config "$D/c$k.json" --n-seq "${train_n[$k]}" --horizon 100 --seed $((10 + k)) -o "$D/train-c$k.jsonl"
+      "$TPP" simulate -q --config "$D/c$k.json" --n-seq "${test_n[$k]}" --horizon 100 --seed $((20 + k)) -o "$D/test-c$k.jsonl"
+    done ;;
+esac
 python3 "$HERE/exp1.py" merge "$D" train $TRAIN_N
 python3 "$HERE/exp1.py" merge "$D" test $TEST_N
+python3 "$HERE/exp1.py" randomize "$D" train
 
 # Methods: name -> config. q = 1 as in the paper (the hidden size is the binned dimension); 25 bins
-# and η = 5 for exp 1; 20 epochs (small models, few epochs: the runtime budget of docs/iptw.md).
+# and η = 5 for exps 1-4; exp 5: q = 3 (hidden size 3), 125 cells (5 bins per dimension); 20 epochs
+# (small models, few epochs: the runtime budget of docs/iptw.md).
 TRAIN='"epochs": 20, "lr": 0.01, "batch_size": 32, "clip": 1.0, "integral": "mc", "mc_points": 10'
-iptw() { echo ", \"iptw\": {\"bins\": $1, \"refit_every\": 5, \"stabilized\": true}"; }
-NH='"model": "nhp", "hidden_size": 1'
-RM='"model": "rmtpp", "embed_dim": 1, "hidden": 1, "layers": 1, "cell": "gru"'
+Q=1; BINS=25
+[ "$EXP" = 5 ] && { Q=3; BINS=5; }
+iptw() { echo ", \"iptw\": {\"bins\": $1, \"refit_every\": ${2:-5}, \"stabilized\": true, \"dims\": $Q}"; }
+NH="\"model\": \"nhp\", \"hidden_size\": $Q"
+RM="\"model\": \"rmtpp\", \"embed_dim\": 1, \"hidden\": $Q, \"layers\": 1, \"cell\": \"gru\""
+CLASSICAL='"train": {"epochs": 20, "lr": 0.05, "batch_size": 32, "integral": "exact"}'
 declare -A CFG=(
   [NH]="{$NH, \"train\": {$TRAIN}}"
-  [C-NH]="{$NH, \"train\": {$TRAIN$(iptw 25)}}"
+  [C-NH]="{$NH, \"train\": {$TRAIN$(iptw $BINS)}}"
+  [R-NH]="{$NH, \"train\": {$TRAIN$(iptw $BINS)}}"
   [C-NH-b5]="{$NH, \"train\": {$TRAIN$(iptw 5)}}"
   [C-NH-b10]="{$NH, \"train\": {$TRAIN$(iptw 10)}}"
+  [C-NH-b15]="{$NH, \"train\": {$TRAIN$(iptw 15)}}"
+  [C-NH-b20]="{$NH, \"train\": {$TRAIN$(iptw 20)}}"
   [RMTPP]="{$RM, \"train\": {$TRAIN}}"
-  [C-RMTPP]="{$RM, \"train\": {$TRAIN$(iptw 25)}}"
+  [C-RMTPP]="{$RM, \"train\": {$TRAIN$(iptw $BINS)}}"
+  [R-RMTPP]="{$RM, \"train\": {$TRAIN$(iptw $BINS)}}"
   [C-RMTPP-b5]="{$RM, \"train\": {$TRAIN$(iptw 5)}}"
   [C-RMTPP-b10]="{$RM, \"train\": {$TRAIN$(iptw 10)}}"
-  [Hawkes]="{\"model\": \"hawkes\", \"train\": {\"epochs\": 20, \"lr\": 0.05, \"batch_size\": 32, \"integral\": \"exact\"}}"
+  [C-RMTPP-b15]="{$RM, \"train\": {$TRAIN$(iptw 15)}}"
+  [C-RMTPP-b20]="{$RM, \"train\": {$TRAIN$(iptw 20)}}"
+  [Hawkes]="{\"model\": \"hawkes\", $CLASSICAL}"
+  [SelfCorr]="{\"model\": \"self_correcting\", $CLASSICAL}"
 )
-# The bins ablation (1/δ = 5, 10; 1/δ = 1 is NH exactly) is opt-in, ~15 more minutes:
-#   METHODS="C-NH-b5 C-NH-b10 C-RMTPP-b5 C-RMTPP-b10" bash experiments/iptw/run.sh build/tpp
-METHODS=${METHODS:-NH C-NH RMTPP C-RMTPP Hawkes}
+# The bins ablation (1/δ = 5, 10, 15, 20; 1/δ = 1 is NH exactly) is opt-in, ~30 more minutes:
+#   METHODS="C-NH-b5 C-NH-b10 C-NH-b15 C-NH-b20 C-RMTPP-b5 ..." bash experiments/iptw/run.sh build/tpp
+ALL="NH C-NH R-NH RMTPP C-RMTPP R-RMTPP Hawkes SelfCorr"
+METHODS=${METHODS:-$ALL}
 
 one() {  # METHOD SEED: train on the logged users, evaluate on the new ones
   local m=$1 s=$2 r=$OUT/runs/$1-s$2 v=CFG_${1//-/_}
   mkdir -p "$r"
   local cfg=${!v}
   cfg=${cfg%\}\}}", \"seed\": $s}}"
-  "$TPP" train -q --json --threads 1 --time-scale none --train "$D/train.jsonl" -o "$r/model.tpp" --config "$cfg" \
+  local data=$D/train.jsonl
+  [[ $m == R-* ]] && data=$D/train-random.jsonl  # the same users, categories drawn at random
+  "$TPP" train -q --json --threads 1 --time-scale none --train "$data" -o "$r/model.tpp" --config "$cfg" \
     > "$r/train.json"
   # The test users file carries the categories for the truth only: the model never reads them.
   "$TPP" evaluate -q --json --threads 1 --model "$r/model.tpp" --data "$D/test.jsonl" --tolerance 1e-6 --target-last 0.1 \
@@ -80,7 +124,8 @@ jobs=()
 for m in $METHODS; do for s in $SEEDS; do jobs+=("$m $s"); done; done
 printf '%s\n' "${jobs[@]}" | nice xargs -P "$JOBS" -L 1 bash -c 'one "$0" "$1"'
 
-EXP=$EXP python3 "$HERE/table.py" "$OUT" NH C-NH RMTPP C-RMTPP Hawkes C-NH-b5 C-NH-b10 C-RMTPP-b5 C-RMTPP-b10 \
+EXP=$EXP python3 "$HERE/table.py" "$OUT" $ALL C-NH-b5 C-NH-b10 C-NH-b15 C-NH-b20 \
+  C-RMTPP-b5 C-RMTPP-b10 C-RMTPP-b15 C-RMTPP-b20 \
   > "$OUT/table.md"
 cat "$OUT/table.md"
 echo "total $(( $(date +%s) - start )) s"

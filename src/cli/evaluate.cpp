@@ -140,7 +140,8 @@ void add_evaluate(CLI::App& app, CommandAction& action) {
   cmd->add_flag("--intensity-mae", o->intensity_mae,
                 "also the mean |λ_true − λ̂| over each window against the generator in --truth (docs/iptw.md)");
   cmd->add_option("--truth", o->truth,
-                  "truth JSON: a model config, a model file, or {\"by_category\": {category: config or file}}");
+                  "truth JSON: a model config, a model file, {\"by_category\": {category: config or file}} or "
+                  "{\"by_user\": {user: config or file}}");
   cmd->add_option("--grid-points", o->grid_points, "uniform grid points per window for --intensity-mae")
       ->capture_default_str()
       ->check(CLI::Range(2, 1000000));

@@ -22,7 +22,9 @@ std::shared_ptr<const Predictor> truth_predictor(const nlohmann::json& j, const 
     return std::make_shared<const Predictor>(Predictor::load(p.string(), ctx));
   }
   if (!j.is_object() || !j.contains("model"))
-    throw Error("truth: expected a model config with \"model\", a model file name, or {\"by_category\": {...}}");
+    throw Error(
+        "truth: expected a model config with \"model\", a model file name, {\"by_category\": {...}} or "
+        "{\"by_user\": {...}}");
   return std::make_shared<const Predictor>(model_for_simulation(j, 1, ctx), ctx);
 }
 
@@ -48,11 +50,24 @@ double sequence_error(const SequenceIntensity& m, const SequenceIntensity& t, co
 
 IntensityTruth IntensityTruth::from_json(const nlohmann::json& j, const std::string& base_dir, const Context& ctx) {
   IntensityTruth truth;
-  if (j.is_object() && j.contains("by_category")) {
-    const auto& m = j.at("by_category");
-    if (!m.is_object() || m.empty()) throw Error("truth: \"by_category\" must be a non-empty object");
-    for (const auto& [name, value] : m.items()) truth.by_category[name] = truth_predictor(value, base_dir, ctx);
-  } else {
+  for (const char* key : {"by_category", "by_user"}) {
+    if (!j.is_object() || !j.contains(key)) continue;
+    if (j.size() != 1)
+      throw Error(fmt::format("truth: \"{}\" must be the only key (one of a model config, \"by_category\", "
+                              "\"by_user\")", key));
+    const auto& m = j.at(key);
+    if (!m.is_object() || m.empty()) throw Error(fmt::format("truth: \"{}\" must be a non-empty object", key));
+    auto& into = std::string(key) == "by_user" ? truth.by_user : truth.by_category;
+    for (const auto& [name, value] : m.items()) {
+      try {
+        into[name] = truth_predictor(value, base_dir, ctx);
+      } catch (const Error& e) {
+        throw Error(fmt::format("truth: \"{}\" entry \"{}\": {}", key, name, e.what()));
+      }
+    }
+    return truth;
+  }
+  {
     truth.all = truth_predictor(j, base_dir, ctx);
   }
   return truth;
@@ -108,11 +123,20 @@ IntensityError intensity_error(const Predictor& model, const Dataset& data, cons
     const Sequence& seq = data.sequences[s];
     if (!(seq.t_end > seq.t_start))
       throw Error(fmt::format("{}: user {}: an empty window has no time average", where, seq.user));
+    const bool has_category =
+        seq.category >= 0 && static_cast<std::size_t>(seq.category) < data.schema.category_names.size();
     if (truth.all) {
       groups[truth.all.get()].push_back(s);
       continue;
     }
-    if (seq.category < 0 || static_cast<std::size_t>(seq.category) >= data.schema.category_names.size())
+    if (!truth.by_user.empty()) {
+      auto it = truth.by_user.find(seq.user);
+      if (it == truth.by_user.end()) throw Error(fmt::format("{}: user {}: no truth for this user", where, seq.user));
+      if (has_category) category[s] = data.schema.category_names[static_cast<std::size_t>(seq.category)];
+      groups[it->second.get()].push_back(s);
+      continue;
+    }
+    if (!has_category)
       throw Error(fmt::format("{}: user {} has no category, which the per-category truth needs", where, seq.user));
     category[s] = data.schema.category_names[static_cast<std::size_t>(seq.category)];
     auto it = truth.by_category.find(category[s]);

@@ -49,11 +49,14 @@ std::optional<ThinningTarget::Draw> ModelThinningTarget::draw_next(double t, Rng
   const double v = 1 - rng.uniform();  // (0, 1]
   const double log_s = std::log(v) + log_sq;
   Draw draw{std::numeric_limits<double>::infinity(), 0};
+  double tau = std::numeric_limits<double>::infinity();
   if (!(never > 0 && log_s <= std::log(never))) {
-    const double tau = pick(law->gap->inverse_log_survival(torch::full({1, L1, 1}, log_s, opts)).squeeze(-1)).item<double>();
-    draw.time = state_->last_time() + std::max(tau, q);
+    tau = std::max(q, pick(law->gap->inverse_log_survival(torch::full({1, L1, 1}, log_s, opts)).squeeze(-1)).item<double>());
+    draw.time = state_->last_time() + tau;
   }
-  auto marks = pick(law->mark_probability).contiguous();
+  // A τ-dependent mark is drawn at the drawn τ (no event: the mark is unused).
+  auto marks = (law->marks && std::isfinite(tau) ? pick(law->marks->at(torch::full({1, L1}, tau, opts)))
+                                                  : pick(law->mark_probability)).contiguous();
   draw.type = rng.categorical(std::vector<double>(marks.data_ptr<double>(), marks.data_ptr<double>() + marks.numel()));
   return draw;
 }

@@ -221,7 +221,8 @@ StatePrediction from_closed_form(Model& model, UserState& state, const NextEvent
   const double end = cpu(gap.inverse_log_survival(level(o.survival_tolerance)).squeeze(-1)).item<double>();
   out.horizon = end - quiet;
   out.median_time = o.median ? cpu(gap.inverse_log_survival(level(0.5)).squeeze(-1)).item<double>() : kNaN;
-  auto prob = cpu(law.mark_probability).contiguous();
+  // τ-dependent marks move with the quiet time: the type masses after it.
+  auto prob = cpu(law.marks ? law.marks->after(q) : law.mark_probability).contiguous();
   const int K = static_cast<int>(prob.numel());
   out.type_probability.assign(prob.data_ptr<double>(), prob.data_ptr<double>() + K);
   std::vector<int> order(K);

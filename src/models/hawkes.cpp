@@ -5,6 +5,7 @@
 #include "classical_common.h"
 #include "tpp/core/error.h"
 #include "tpp/core/numerics.h"
+#include "tpp/models/decaying_rate_law.h"
 #include "tpp/models/model_config.h"
 #include "tpp/models/registry.h"
 
@@ -124,6 +125,13 @@ torch::Tensor HawkesImpl::intensity_upper_bound(const History& history, const to
 }
 
 torch::Tensor HawkesImpl::embedding(const History& history) { return mu() + history.hidden; }
+
+std::optional<NextEventLaw> HawkesImpl::next_event_law(const History& history) {
+  if (config_.beta_matrix) return std::nullopt;
+  const auto& E = history.parts.at("excitation");  // [B, L+1, 1, K]
+  const auto dtype = E.scalar_type();
+  return decaying_rate_next_event_law(mu().to(dtype), E.select(2, 0), beta().to(dtype));
+}
 
 torch::Tensor HawkesImpl::compensator(const History& history) {
   const auto& E = history.parts.at("excitation");

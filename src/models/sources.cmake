@@ -9,6 +9,7 @@ list(APPEND TPP_SOURCES
   src/models/rnn_encoder.cpp
   src/models/timing_law.cpp
   src/models/exponential_law.cpp
+  src/models/decaying_rate_law.cpp
   src/models/burr_law.cpp
   src/models/gompertz_law.cpp
   src/models/lognormal_mixture_law.cpp

@@ -135,6 +135,22 @@ TEST(Rmtpp, ReadsPairsWithTrailingSpaces) {
   expect_same_dataset(d, via_event_file);
 }
 
+// RMTPP types are named by their stored 0-based id, as EasyTPP names the same types: a model
+// reads an RMTPP set and its EasyTPP conversion by name alike (docs/formats.md).
+TEST(Rmtpp, TypesAreNamedAsTheirEasyTppConversionNamesThem) {
+  Pair p("0 0.5 2.25\n1 1.5\n", "1 14 2\n14 3\n");
+  auto d = read_rmtpp(p.time, p.event);
+  ASSERT_EQ(d.schema.num_action_types, 14);
+  EXPECT_EQ(d.schema.action_names[13], "13");  // file type 14
+  EXPECT_EQ(d.sequences[0].events[1].type, 13);
+  const std::string easy = p.dir.file("x.json");
+  write_easytpp(d, easy);
+  auto e = read_easytpp(easy);
+  ASSERT_EQ(e.schema.action_names.size(), d.schema.action_names.size());
+  EXPECT_EQ(e.schema.action_names, d.schema.action_names);
+  EXPECT_EQ(e.sequences[1].events[0].type, 13);
+}
+
 TEST(Rmtpp, MalformedInputsAreLocated) {
   expect_rmtpp_error("0 1\n2 3\n4\n", "1 1\n1 1\n", false, 3, "line", "has no partner");
   expect_rmtpp_error("0 1\n", "1 1\n1 2\n", true, 2, "line", "has no partner");

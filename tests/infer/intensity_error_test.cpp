@@ -57,6 +57,26 @@ TEST(IntensityError, PerCategoryTruthUsesEachUsersCategory) {
   EXPECT_THROW(intensity_error(model, two_users(), only_x), Error);
 }
 
+// A truth per user (parameters drawn per sequence): user 0 against rate 1.5, user 1 against 0.5;
+// the users' categories still group the report. A user without a truth, or a truth mixing
+// by_user with another key, is an error.
+TEST(IntensityError, PerUserTruthUsesEachUsersOwnGenerator) {
+  const Predictor model = from_config(poisson(2.0));
+  Dataset d = two_users();
+  const std::string u0 = d.sequences[0].user, u1 = d.sequences[1].user;
+  const auto truth = IntensityTruth::from_json({{"by_user", {{u0, poisson(1.5)}, {u1, poisson(0.5)}}}}, "", Context{});
+  const IntensityError e = intensity_error(model, d, truth);
+  EXPECT_NEAR(e.per_sequence[0], 0.5, 1e-12);
+  EXPECT_NEAR(e.per_sequence[1], 1.5, 1e-12);
+  EXPECT_NEAR(e.to_json().at("by_category").at("x").at("mean").get<double>(), 0.5, 1e-12);
+  const auto only_u0 = IntensityTruth::from_json({{"by_user", {{u0, poisson(1.5)}}}}, "", Context{});
+  EXPECT_THROW(intensity_error(model, d, only_u0), Error);
+  EXPECT_THROW(IntensityTruth::from_json({{"by_user", {{u0, poisson(1.5)}}}, {"by_category", {{"x", poisson(1.0)}}}},
+                                         "", Context{}),
+               Error);
+  EXPECT_THROW(IntensityTruth::from_json({{"by_user", {{u0, {{"model", "nonesuch"}}}}}}, "", Context{}), Error);
+}
+
 // Hawkes truth λ(t) = μ + αβ e^{−β(t − t_i)} summed over events, against a Poisson model of rate
 // μ̂ ≤ μ: the difference never changes sign, so the error is (Λ(T) − μ̂ T) / T with the exact
 // compensator Λ(T) = μT + α Σ_i (1 − e^{−β(T − t_i)}). Only the one-sided limits at the events

@@ -7,6 +7,10 @@
 #include "../test_support.h"
 #include "classical_checks.h"
 #include "tpp/core/error.h"
+#include "tpp/core/stats.h"
+#include "tpp/infer/predict.h"
+#include "tpp/infer/sampling.h"
+#include "tpp/infer/state_prediction.h"
 #include "tpp/models/registry.h"
 
 namespace tpp {
@@ -142,6 +146,107 @@ TEST(Hawkes, BadConfigAndBatchThrowLocatedErrors) {
   other.num_stimulus_types = 0;
   auto model = registry.create({{"model", "hawkes"}}, other);
   EXPECT_THROW(model->log_likelihood(make_batch(d, Context{})), Error);
+}
+
+// With one scalar β the next event has a closed form (models/decaying_rate_law.h): every
+// prediction agrees with the quadrature predictor on the same model, also the type shares,
+// which move with τ as the excitation decays; a β matrix keeps the quadrature route.
+TEST(Hawkes, ClosedFormPredictionMatchesTheQuadraturePredictor) {
+  auto d = tiny_with_stimulus();
+  // The default config's small excitation, and a burst (α β up to 24 per event).
+  for (const auto& cfg : {kScalarConfig, nlohmann::json{{"model", "hawkes"},
+                                                        {"mu", {0.05, 0.02}},
+                                                        {"alpha", {{3.0, 1.0}, {0.5, 2.0}, {4.0, 0.1}}},
+                                                        {"beta", 6.0}}}) {
+    SCOPED_TRACE(cfg.dump());
+    auto model = ModelRegistry::instance().create(cfg, d.schema);
+    Batch batch = make_batch(d, Context{});
+    PredictOptions closed;
+    closed.top_k = 2;
+    PredictOptions quadrature = closed;
+    quadrature.closed_form = false;
+    const auto c = predict_next_event(*model, batch, closed);
+    const auto q = predict_next_event(*model, batch, quadrature);
+    EXPECT_EQ(c.panels, 0);
+    for (int64_t b = 0; b < batch.batch_size(); ++b)
+      for (int64_t i = 0; i <= batch.length[b].item<int64_t>(); ++i) {
+        SCOPED_TRACE("sequence " + std::to_string(b) + " interval " + std::to_string(i));
+        ASSERT_TRUE(q.converged[b][i].item<bool>());
+        const double t = q.expected_time[b][i].item<double>(), m = q.median_time[b][i].item<double>();
+        EXPECT_NEAR(c.expected_time[b][i].item<double>(), t, 1e-8 * t);
+        EXPECT_NEAR(c.median_time[b][i].item<double>(), m, 1e-8 * m);
+        for (int k = 0; k < 2; ++k)
+          EXPECT_NEAR(c.type_probability[b][i][k].item<double>(), q.type_probability[b][i][k].item<double>(), 1e-9);
+        EXPECT_EQ(c.no_event_probability[b][i].item<double>(), 0.0);
+      }
+    // The compensator over each interval's span is the model's exact one.
+    auto history = model->encode(batch);
+    auto exact = dynamic_cast<HawkesImpl&>(*model).compensator(history);
+    auto from_law = compensator(*model, history, batch.span, closed);
+    EXPECT_TRUE(torch::allclose(from_law, exact, 1e-12, 1e-12));
+  }
+  auto matrix = ModelRegistry::instance().create(kMatrixConfig, d.schema);
+  EXPECT_FALSE(matrix->next_event_law(matrix->encode(make_batch(d, Context{}))).has_value());
+}
+
+TEST(Hawkes, StatePredictionAfterAQuietPeriodMatchesQuadrature) {
+  auto d = tiny_with_stimulus();
+  auto model = ModelRegistry::instance().create(kScalarConfig, d.schema);
+  auto state = model->start(d.schema, d.sequences[0]);
+  PredictOptions closed;
+  PredictOptions quadrature;
+  quadrature.closed_form = false;
+  for (double quiet : {0.0, 0.3, 1.7}) {
+    SCOPED_TRACE("quiet " + std::to_string(quiet));
+    const auto c = predict_from_state(*model, *state, closed, quiet);
+    const auto q = predict_from_state(*model, *state, quadrature, quiet);
+    ASSERT_TRUE(q.converged);
+    EXPECT_EQ(c.model_calls, 1);
+    EXPECT_NEAR(c.expected_time, q.expected_time, 1e-8 * q.expected_time);
+    EXPECT_NEAR(c.median_time, q.median_time, 1e-8 * q.median_time);
+    for (int k = 0; k < 2; ++k) EXPECT_NEAR(c.type_probability[k], q.type_probability[k], 1e-9);
+    EXPECT_GT(c.median_time, quiet);
+  }
+}
+
+// The draw from the closed-form law (the generic sampler, not Hawkes' own simulator): the first
+// gap given the quiet time follows S(τ)/S(q) (Kolmogorov–Smirnov), and its type the type masses
+// after q (each type's count within 5 binomial standard deviations).
+TEST(Hawkes, ClosedFormDrawsFollowTheConditionalLaw) {
+  auto d = tiny_with_stimulus();
+  auto model = ModelRegistry::instance().create(kScalarConfig, d.schema);
+  Sequence prefix = d.sequences[0];
+  prefix.t_end = 2.6;  // 0.4 after the last event
+  GenerateOptions o;
+  o.num_events = 1;
+  o.num_samples = 1500;
+  o.horizon = 1e6;
+  o.seed = 9;
+  o.prefer_model_target = false;
+  const auto g = generate_next_events(*model, d.schema, prefix, o);
+  auto state = model->start(d.schema, prefix);
+  auto law = model->next_event_law(state->current());
+  ASSERT_TRUE(law.has_value());
+  const double last = prefix.events.back().time, q = prefix.t_end - last;
+  auto log_s = [&](double tau) {
+    return law->gap->log_survival(torch::full({1, 1, 1}, tau, torch::kFloat64)).item<double>();
+  };
+  const double log_sq = log_s(q);
+  std::vector<double> gaps;
+  std::vector<double> count(2, 0.0);
+  for (const auto& sample : g.samples) {
+    ASSERT_EQ(sample.size(), 1u);
+    gaps.push_back(sample[0].time - last);
+    count[sample[0].type] += 1;
+  }
+  const KsResult ks = ks_test(gaps, [&](double tau) { return 1 - std::exp(log_s(tau) - log_sq); });
+  EXPECT_LT(ks.statistic, 1.949 / std::sqrt(static_cast<double>(gaps.size()))) << ks.statistic;
+  auto after = law->marks->after(torch::full({1, 1}, q, torch::kFloat64));
+  const double n = static_cast<double>(gaps.size());
+  for (int k = 0; k < 2; ++k) {
+    const double p = after[0][0][k].item<double>();
+    EXPECT_LT(std::abs(count[k] - n * p), 5 * std::sqrt(n * p * (1 - p))) << "type " << k;
+  }
 }
 
 }  // namespace tpp

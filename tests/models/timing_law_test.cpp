@@ -1,5 +1,5 @@
-// The Burr XII, log-normal mixture and Gompertz laws (models/burr_law.h, lognormal_mixture_law.h,
-// gompertz_law.h):
+// The Burr XII, log-normal mixture, Gompertz and decaying-rate laws (models/burr_law.h,
+// lognormal_mixture_law.h, gompertz_law.h, decaying_rate_law.h):
 // every closed form against quadrature or its defining identity, sampling by the inverse CDF
 // against the CDF (Kolmogorov–Smirnov), the defective mass, and autograd gradients against
 // central differences, in double precision with fixed seeds.
@@ -16,6 +16,7 @@
 #include "tpp/core/rng.h"
 #include "tpp/core/stats.h"
 #include "tpp/models/burr_law.h"
+#include "tpp/models/decaying_rate_law.h"
 #include "tpp/models/exponential_law.h"
 #include "tpp/models/gompertz_law.h"
 #include "tpp/models/lognormal_mixture_law.h"
@@ -74,6 +75,14 @@ std::vector<LawCase> cases() {
        [](double tau) {
          return -80.0 + std::log(std::expm1(80.0 * std::exp(-0.5 * tau))) - std::log(-std::expm1(-80.0));
        }},
+      // The gap of λ(τ) = M + A e^{−βτ} (a one-decay Hawkes interval): a = A/β = 1.5, the series
+      // from n = 0; a burst (a = 600), where the series is a window around a; no excitation
+      // (the exponential law).
+      {"decaying_rate", [] { return std::make_unique<DecayingRateLaw>(scalar(0.7), scalar(2.25), scalar(1.5)); }, 0.0},
+      {"decaying_rate_burst",
+       [] { return std::make_unique<DecayingRateLaw>(scalar(0.05), scalar(300.0), scalar(0.5)); }, 0.0},
+      {"decaying_rate_flat", [] { return std::make_unique<DecayingRateLaw>(scalar(0.8), scalar(0.0), scalar(2.0)); },
+       0.0},
   };
 }
 
@@ -207,8 +216,11 @@ TEST_P(TimingLawTest, HazardBoundHoldsOverEveryWindow) {
 TEST_P(TimingLawTest, GradientsMatchCentralDifferences) {
   const bool burr = GetParam().label.rfind("burr", 0) == 0 || GetParam().label == "lomax";
   const bool gompertz = GetParam().label.rfind("gompertz", 0) == 0;
+  const bool decaying = GetParam().label.rfind("decaying_rate", 0) == 0;
   std::vector<torch::Tensor> params;
-  if (gompertz) {
+  if (decaying) {
+    params = {scalar(0.7), scalar(2.25), scalar(1.5)};
+  } else if (gompertz) {
     // Both signs of w and one near 0, where the series branch of (e^x − 1)/x carries the gradient.
     params = {torch::tensor({{-0.5, 0.2, 0.3}}, torch::kFloat64), torch::tensor({{0.7, -0.8, 1e-5}}, torch::kFloat64)};
   } else if (burr) {
@@ -222,7 +234,9 @@ TEST_P(TimingLawTest, GradientsMatchCentralDifferences) {
   auto tau = torch::tensor({0.0, 0.2, 1.1, 3.0}, torch::kFloat64).unsqueeze(0);
   auto objective = [&](const std::vector<torch::Tensor>& x) {
     std::unique_ptr<TimingLaw> law;
-    if (gompertz) {
+    if (decaying) {
+      law = std::make_unique<DecayingRateLaw>(x[0], x[1], x[2]);
+    } else if (gompertz) {
       law = std::make_unique<GompertzLaw>(x[0], x[1]);
     } else if (burr) {
       law = std::make_unique<BurrLaw>(x[0], x[1], x[2], x.size() > 3 ? x[3] : torch::Tensor());
@@ -304,6 +318,39 @@ TEST(GompertzLaw, ExponentialLimitAndRmtppCompensator) {
     const double tail = integrate_log_time([&](double t) { return std::exp(log_s(branch, t)); }, -60, 60);
     EXPECT_NEAR(at(branch.mean()), tail, 1e-9 * tail) << w;
   }
+}
+
+// The type masses of λ_k(τ) = μ_k + A_k e^{−βτ} after a quiet time q, ∫_q^∞ λ_k S / S(q), against
+// quadrature; P(k | τ) is λ_k(τ)/λ(τ); the law built for a batch of intervals is the same.
+TEST(DecayingRateMarks, TypeMassesMatchQuadratureAndSumToOne) {
+  const double beta = 1.5;
+  const std::vector<double> mu{0.2, 0.5}, excitation{1.5, 0.25};
+  auto rates = torch::tensor(mu, torch::kFloat64);
+  auto a_k = torch::tensor(excitation, torch::kFloat64).reshape({1, 1, 2});
+  const NextEventLaw law = decaying_rate_next_event_law(rates, a_k, scalar(beta).reshape({}));
+  ASSERT_TRUE(law.marks);
+  auto lambda_k = [&](int k, double tau) { return mu[k] + excitation[k] * std::exp(-beta * tau); };
+  auto survival = [&](double tau) {
+    return std::exp(log_s(*law.gap, tau));
+  };
+  for (double q : {0.0, 0.6, 3.0}) {
+    auto after = law.marks->after(torch::full({1, 1}, q, torch::kFloat64));
+    double sum = 0;
+    for (int k = 0; k < 2; ++k) {
+      const double mass =
+          integrate_log_time([&](double t) { return lambda_k(k, q + t) * survival(q + t); }, -60, 60) / survival(q);
+      EXPECT_NEAR(after[0][0][k].item<double>(), mass, 1e-10) << "q = " << q << " type " << k;
+      sum += after[0][0][k].item<double>();
+    }
+    EXPECT_NEAR(sum, 1.0, 1e-14);
+  }
+  EXPECT_TRUE(torch::allclose(law.mark_probability, law.marks->after(torch::zeros({1, 1}, torch::kFloat64))));
+  auto at_tau = law.marks->at(torch::full({1, 1}, 0.8, torch::kFloat64));
+  const double total = lambda_k(0, 0.8) + lambda_k(1, 0.8);
+  EXPECT_NEAR(at_tau[0][0][0].item<double>(), lambda_k(0, 0.8) / total, 1e-15);
+  // The mean of the gap is E[1/(M + βN)], N ~ Poisson(A/β): against the direct integral of S.
+  const double mean = integrate_log_time(survival, -60, 60);
+  EXPECT_NEAR(at(law.gap->mean()), mean, 1e-10 * mean);
 }
 
 }  // namespace

@@ -16,11 +16,14 @@
 namespace tpp {
 
 // The generator. JSON: a model config ({"model": "hawkes", ...}, as `tpp simulate --config` takes),
-// a string (a saved model file, relative to the truth file's folder), or
-// {"by_category": {"<category>": config or file, ...}}.
+// a string (a saved model file, relative to the truth file's folder),
+// {"by_category": {"<category>": config or file, ...}}, or {"by_user": {"<user>": config or file,
+// ...}} for generators whose parameters are drawn per sequence (every test user needs one; its
+// category, where the data has one, still groups the report).
 struct IntensityTruth {
   std::shared_ptr<const Predictor> all;                                // one truth for every sequence
   std::map<std::string, std::shared_ptr<const Predictor>> by_category;  // or one per category name
+  std::map<std::string, std::shared_ptr<const Predictor>> by_user;      // or one per user
   static IntensityTruth from_json(const nlohmann::json& j, const std::string& base_dir, const Context& ctx);
   static IntensityTruth load(const std::string& path, const Context& ctx);  // a JSON file
 };

@@ -41,6 +41,9 @@ class HawkesImpl : public Model {
   // Intensity at each interval start, [B, L+1, K].
   torch::Tensor embedding(const History& history) override;
   std::unique_ptr<ThinningTarget> thinning_target(double t_start) const override;
+  // With one scalar β the intensity on an interval is μ_k + A_k e^{−βτ}: the closed-form law of
+  // models/decaying_rate_law.h. A β matrix mixes decays: none (prediction integrates).
+  std::optional<NextEventLaw> next_event_law(const History& history) override;
 
   // Exact ∫ Σ_k λ_k over each interval, [B, L+1] (the ground compensator's increments).
   torch::Tensor compensator(const History& history);

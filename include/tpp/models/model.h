@@ -87,8 +87,9 @@ class Model : public torch::nn::Module {
   // growing history with encode()).
   virtual std::unique_ptr<ThinningTarget> thinning_target(double t_start) const { return nullptr; }
   // The next event's law in closed form on every interval of `history` (models/next_event_law.h),
-  // for models that define it directly; none (the default) for models defined by an intensity.
-  // Prediction and sampling then use it instead of quadrature and thinning.
+  // for models that define it directly (intensity-free models, RMTPP) or whose intensity has one
+  // (Poisson, Hawkes with one decay); none (the default) otherwise. Prediction and sampling then
+  // use it instead of quadrature and thinning.
   virtual std::optional<NextEventLaw> next_event_law(const History& history) { return std::nullopt; }
 
  protected:
