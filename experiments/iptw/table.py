@@ -21,7 +21,10 @@ TABLE_1 = {
 PAPER_BY_EXP = {e: dict(zip(COLUMNS, row)) for e, row in TABLE_1.items()}
 PAPER_BY_EXP["1"].update({"C-NH-b5": 0.9347, "C-NH-b10": 0.9145, "C-NH-b15": 0.9066, "C-NH-b20": 0.9012,
                           "C-RMTPP-b5": 1.5442, "C-RMTPP-b10": 1.5029, "C-RMTPP-b15": 1.4788,
-                          "C-RMTPP-b20": 1.4691})
+                          "C-RMTPP-b20": 1.4691,
+                          # Table 3 (1/δ = 10): η = 10, 15 (η = 5 is the b10 row, Table 2's value)
+                          "C-NH-e10": 0.9455, "C-NH-e15": 0.9560, "C-RMTPP-e10": 1.5630,
+                          "C-RMTPP-e15": 1.5833})
 PAPER = PAPER_BY_EXP[os.environ.get("EXP", "1")]
 
 

@@ -178,6 +178,54 @@ torch::Tensor median_time(Model& model, const History& history, const torch::Ten
 
 }  // namespace
 
+namespace {
+
+// Rows of the batch per model call such that one panel of them holds at most max_chunk_elements
+// intensities (at least 1).
+int64_t rows_per_call(const Model& model, int64_t intervals, int nodes, std::int64_t max_chunk) {
+  const int64_t per_row = std::max<int64_t>(1, intervals * nodes * std::max(model.num_types(), 1));
+  return std::max<int64_t>(1, max_chunk / per_row);
+}
+
+// `t` [B, L1', ...] padded to L1 intervals with `fill` (false for bool): a row group encoded alone
+// has as many intervals as its own longest sequence.
+torch::Tensor pad_intervals(const torch::Tensor& t, int64_t L1, double fill) {
+  if (!t.defined() || t.size(1) == L1) return t;
+  auto shape = t.sizes().vec();
+  shape[1] = L1 - t.size(1);
+  auto pad = t.scalar_type() == torch::kBool ? torch::zeros(shape, t.options()) : torch::full(shape, fill, t.options());
+  return torch::cat({t, pad}, 1);
+}
+
+// The predictions of consecutive row groups as one, padded with an invalid interval's values
+// (NaN, type −1, not valid, not converged, P(no event) 0).
+NextEventPrediction concat_rows(const std::vector<NextEventPrediction>& parts, int64_t L1) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  NextEventPrediction out;
+  auto join = [&](torch::Tensor NextEventPrediction::*field, double fill) {
+    std::vector<torch::Tensor> rows;
+    for (const auto& p : parts) {
+      if (!(p.*field).defined()) return;
+      rows.push_back(pad_intervals(p.*field, L1, fill));
+    }
+    out.*field = torch::cat(rows, 0);
+  };
+  join(&NextEventPrediction::expected_time, nan);
+  join(&NextEventPrediction::median_time, nan);
+  join(&NextEventPrediction::type_probability, nan);
+  join(&NextEventPrediction::predicted_type, -1);
+  join(&NextEventPrediction::top_k_type, -1);
+  join(&NextEventPrediction::top_k_probability, nan);
+  join(&NextEventPrediction::horizon, nan);
+  join(&NextEventPrediction::converged, 0);
+  join(&NextEventPrediction::no_event_probability, 0);
+  join(&NextEventPrediction::valid, 0);
+  for (const auto& p : parts) out.panels = std::max(out.panels, p.panels);
+  return out;
+}
+
+}  // namespace
+
 torch::Tensor compensator(Model& model, const History& history, const torch::Tensor& elapsed,
                           const PredictOptions& options) {
   check_predict_options(options);
@@ -186,6 +234,17 @@ torch::Tensor compensator(Model& model, const History& history, const torch::Ten
   // unbounded at 0 (Burr with c < 1).
   if (options.closed_form)
     if (auto law = model.next_event_law(history)) return -law->gap->log_survival(elapsed.unsqueeze(-1)).squeeze(-1);
+  const int64_t B = history.start.size(0), L1 = history.start.size(1);
+  if (const int64_t rows = rows_per_call(model, L1, options.panel_nodes, options.max_chunk_elements); B > rows) {
+    std::vector<torch::Tensor> parts;  // row groups, as in predict_next_event; 0 on padded intervals
+    for (int64_t b0 = 0; b0 < B; b0 += rows) {
+      const int64_t n = std::min(rows, B - b0);
+      const History part = model.encode(history.batch.slice(b0, b0 + n));
+      const int64_t own = part.start.size(1);
+      parts.push_back(pad_intervals(compensator(model, part, elapsed.narrow(0, b0, n).narrow(1, 0, own), options), L1, 0));
+    }
+    return torch::cat(parts, 0);
+  }
   const auto rule = panel_rule(options.panel_nodes, elapsed.options());
   const double rtol = std::max(options.relative_tolerance, 100 * dtype_epsilon(elapsed));
   int P = 1;
@@ -353,13 +412,22 @@ NextEventPrediction predict_closed_form(const History& history, const NextEventL
 
 }  // namespace
 
+
 NextEventPrediction predict_next_event(Model& model, const History& history, const PredictOptions& o) {
   check_predict_options(o);
   if (o.batch_panels < 8) throw Error("prediction: batch_panels must be at least 8");
   torch::NoGradGuard no_grad;
   if (o.closed_form)
     if (auto law = model.next_event_law(history)) return predict_closed_form(history, *law, o);
-  const int64_t B = history.start.size(0);
+  const int64_t B = history.start.size(0), L1 = history.start.size(1);
+  if (const int64_t rows = rows_per_call(model, L1, o.panel_nodes, o.max_chunk_elements); B > rows) {
+    // One panel of the whole batch would exceed the chunk budget (many types): groups of rows,
+    // each encoded alone, so that no model call holds more than max_chunk_elements intensities.
+    std::vector<NextEventPrediction> parts;
+    for (int64_t b0 = 0; b0 < B; b0 += rows)
+      parts.push_back(predict_next_event(model, model.encode(history.batch.slice(b0, std::min(B, b0 + rows))), o));
+    return concat_rows(parts, L1);
+  }
   if (B == 1 || o.batch_panels >= o.max_panels) return predict_together(model, history, o);
   PredictOptions first = o;
   first.max_panels = o.batch_panels;

@@ -8,6 +8,10 @@ namespace tpp {
 
 namespace {
 
+// Intensities [B, L+1, S, K] held at once by the generic likelihood: 16 MiB in float64, below the
+// allocator's 32 MiB mapping threshold (core/allocator.h), as the predictor's chunks.
+constexpr int64_t kMaxIntensityElements = int64_t{1} << 21;
+
 // Uniform Monte Carlo fractions [B, L+1, S], sequence b's from its own stream and for its own
 // n_b + 1 intervals, so its nodes do not depend on the batch it sits in (padding stays 0).
 torch::Tensor seeded_fractions(const Batch& b, std::uint64_t seed, int points) {
@@ -64,15 +68,34 @@ LikelihoodTerms Model::likelihood_terms(const History& history, const IntegralOp
   const auto& span = b.span;
   IntegrationNodes q = integration_nodes(b, options);
   const int64_t S = q.fraction.size(2);
-  // One intensity evaluation for both terms: slot 0 of each interval holds the elapsed time of
-  // the event closing it (interval i ends at event i after dtime_i; the last has none), the other
-  // S slots the integration nodes.
   auto at_event = torch::cat({b.dtime, torch::zeros({B, 1}, b.dtime.options())}, 1).unsqueeze(-1);
-  auto lambda = intensity(history, torch::cat({at_event, q.fraction * span.unsqueeze(-1)}, -1));  // [B, L+1, 1+S, K]
-  auto event_lambda = at_action_types(b, lambda.select(2, 0).narrow(1, 0, L));
+  auto nodes = q.fraction * span.unsqueeze(-1);  // [B, L+1, S]
   LikelihoodTerms terms;
-  terms.log_intensity = torch::where(b.action_mask, safe_log(event_lambda), torch::zeros({}, event_lambda.options()));
-  terms.compensator = (lambda.narrow(2, 1, S).sum(-1) * q.weight).sum(-1) * span;
+  auto set_log_intensity = [&](const torch::Tensor& lambda_at_event) {  // [B, L+1, K]
+    auto event_lambda = at_action_types(b, lambda_at_event.narrow(1, 0, L));
+    terms.log_intensity = torch::where(b.action_mask, safe_log(event_lambda), torch::zeros({}, event_lambda.options()));
+  };
+  // The intensities of one node across the batch; the integral holds at most kMaxIntensityElements
+  // of them at once (a 1,754-type THP evaluation held 1.2 GB in one tensor).
+  const int64_t per_node = B * (L + 1) * std::max(num_types(), 1);
+  if (per_node * (1 + S) <= kMaxIntensityElements) {
+    // One intensity evaluation for both terms: slot 0 of each interval holds the elapsed time of
+    // the event closing it (interval i ends at event i after dtime_i; the last has none), the other
+    // S slots the integration nodes.
+    auto lambda = intensity(history, torch::cat({at_event, nodes}, -1));  // [B, L+1, 1+S, K]
+    set_log_intensity(lambda.select(2, 0));
+    terms.compensator = (lambda.narrow(2, 1, S).sum(-1) * q.weight).sum(-1) * span;
+    return terms;
+  }
+  set_log_intensity(intensity(history, at_event).select(2, 0));
+  const int64_t chunk = std::max<int64_t>(1, kMaxIntensityElements / per_node);
+  torch::Tensor integral;
+  for (int64_t s0 = 0; s0 < S; s0 += chunk) {
+    const int64_t c = std::min(chunk, S - s0);
+    auto part = (intensity(history, nodes.narrow(2, s0, c)).sum(-1) * q.weight.narrow(-1, s0, c)).sum(-1);
+    integral = integral.defined() ? integral + part : part;
+  }
+  terms.compensator = integral * span;
   return terms;
 }
 

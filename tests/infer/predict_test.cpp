@@ -149,6 +149,65 @@ TEST(Predict, RowsLeftUnconvergedByTheBatchPassAreRedoneAlone) {
   EXPECT_THROW(predict_next_event(model, batch, bad), Error);
 }
 
+// A batch whose single panel exceeds max_chunk_elements is predicted in groups of rows, each
+// encoded alone: the same values as one pass, invalid intervals filled as a pass fills them.
+TEST(Predict, BatchesBeyondTheChunkBudgetArePredictedInRowGroups) {
+  auto d = testing::make_dataset(3, {{{0.5, 0}, {1.0, 1}, {2.0, 2}, {2.4, 1}}, {{0.3, 0}}, {{0.2, 2}, {0.9, 0}}},
+                                 {4.0, 1.0, 3.0});
+  torch::manual_seed(4);
+  auto model = ModelRegistry::instance().create({{"model", "thp"}, {"d_model", 8}, {"heads", 2}, {"layers", 1}}, d.schema);
+  model->eval();
+  auto batch = make_batch(d, Context{});
+  PredictOptions whole;
+  whole.top_k = 2;
+  PredictOptions grouped = whole;
+  grouped.max_chunk_elements = 16;  // one row per model call
+  const auto a = predict_next_event(*model, batch, whole);
+  const auto b = predict_next_event(*model, batch, grouped);
+  ASSERT_EQ(b.expected_time.sizes(), a.expected_time.sizes());
+  EXPECT_TRUE(torch::equal(a.valid, b.valid));
+  auto valid = a.valid;
+  auto close = [&](const torch::Tensor& x, const torch::Tensor& y) {
+    return torch::allclose(x.masked_select(valid), y.masked_select(valid), 1e-9, 0);
+  };
+  EXPECT_TRUE(close(a.expected_time, b.expected_time));
+  EXPECT_TRUE(close(a.median_time, b.median_time));
+  EXPECT_TRUE(torch::allclose(a.type_probability.masked_select(valid.unsqueeze(-1)),
+                              b.type_probability.masked_select(valid.unsqueeze(-1)), 1e-9, 1e-12));
+  EXPECT_TRUE(torch::equal(a.predicted_type, b.predicted_type));
+  EXPECT_TRUE(torch::equal(a.top_k_type, b.top_k_type));
+  EXPECT_TRUE(torch::equal(a.converged, b.converged));
+  // Row 1 (one event) is padded: NaN times, type −1, P(no event) 0, as the single pass has it.
+  EXPECT_TRUE(std::isnan(b.expected_time[1][3].item<double>()));
+  EXPECT_EQ(b.predicted_type[1][3].item<int64_t>(), -1);
+  EXPECT_EQ(b.no_event_probability[1][3].item<double>(), 0.0);
+  auto history = model->encode(batch);
+  auto ca = compensator(*model, history, batch.span, whole), cb = compensator(*model, history, batch.span, grouped);
+  EXPECT_TRUE(close(ca, cb)) << ca << cb;
+}
+
+// The generic likelihood holds at most 2²¹ intensities at once: with 2,000 types its integral is
+// taken over chunks of nodes, and equals each sequence's alone (where it fits in one call).
+TEST(Predict, TheGenericLikelihoodIntegratesManyTypesInChunksOfNodes) {
+  auto d = testing::make_dataset(2000, {{{0.5, 10}, {1.0, 1999}, {2.0, 2}, {2.4, 1}, {3.1, 7}}, {{0.3, 0}}, {{0.2, 5}}},
+                                 {4.0, 1.0, 3.0});
+  torch::manual_seed(4);
+  auto model = ModelRegistry::instance().create({{"model", "thp"}, {"d_model", 8}, {"heads", 2}, {"layers", 1}}, d.schema);
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const IntegralOptions gl{IntegralOptions::Method::GaussLegendre, 64};
+  auto batch = make_batch(d, Context{});  // 3 × 6 intervals × 65 slots × 2000 types: chunked
+  auto together = model->likelihood_terms(model->encode(batch), gl);
+  for (int64_t b = 0; b < 3; ++b) {
+    auto one = batch.slice(b, b + 1);  // 1 × 6 × 65 × 2000: one call
+    auto alone = model->likelihood_terms(model->encode(one), gl);
+    const int64_t L = one.max_length();
+    EXPECT_TRUE(torch::allclose(together.compensator[b].narrow(0, 0, L + 1), alone.compensator[0], 1e-12, 0))
+        << "sequence " << b;
+    EXPECT_TRUE(torch::allclose(together.log_intensity[b].narrow(0, 0, L), alone.log_intensity[0], 1e-12, 1e-12));
+  }
+}
+
 TEST(Predict, CompensatorMatchesClosedForm) {
   testing::ExpHawkesTestModel model({0.3}, {2.0}, 5.0);
   auto d = testing::make_dataset(1, {{{0.2, 0}, {0.4, 0}, {2.0, 0}}}, {3.0});

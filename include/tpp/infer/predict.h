@@ -25,8 +25,11 @@ struct PredictOptions {
   int max_horizon_steps{80};
   int top_k{1};
   bool median{true};
-  // Intensity evaluations (B·(L+1)·S·K) per model call; larger passes are split over panels.
-  std::int64_t max_chunk_elements{std::int64_t{1} << 22};
+  // Intensity evaluations (B·(L+1)·S·K) per model call; larger passes are split over panels, and
+  // a batch whose single panel exceeds it (many types) over groups of rows. 2²¹ float64 values are
+  // 16 MiB, below the allocator's 32 MiB mapping threshold (core/allocator.h), so chunks reuse
+  // heap blocks instead of faulting in fresh pages on every pass.
+  std::int64_t max_chunk_elements{std::int64_t{1} << 21};
   // Use the model's closed-form next-event law (Model::next_event_law) when it has one; false
   // forces the quadrature route (to check one against the other).
   bool closed_form{true};
