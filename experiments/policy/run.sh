@@ -56,7 +56,7 @@ run_one default "$HERE/simulator.json"
   echo
   cat "$OUT/default.md"
   echo
-  python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print("Off-policy estimate of the learned policy from the log (self-normalised IS over the last horizon of each logged user): %.3f, 95%% CI [%.3f, %.3f], effective sample size %.1f of %d; logged (random) policy %.3f." % (j["off_policy_value"], j["ci95"][0], j["ci95"][1], j["effective_sample_size"], j["users"], j["logged_value"]))' "$OUT/default.off_policy.json"
+  python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print("Off-policy estimate of the learned policy from the log over the last horizon of each logged user: self-normalised IS per trajectory %.3f, 95%% CI [%.3f, %.3f], effective sample size %.1f of %d; weighted per-decision IS %.3f, 95%% bootstrap CI [%.3f, %.3f]; logged (random) policy %.3f." % (j["off_policy_value"], j["ci95"][0], j["ci95"][1], j["effective_sample_size"], j["users"], j["per_decision_value"], j["per_decision_ci95"][0], j["per_decision_ci95"][1], j["logged_value"]))' "$OUT/default.off_policy.json"
 } > "$OUT/results.md"
 
 if [[ -n "${CONFOUNDING:-}" ]]; then

@@ -95,15 +95,18 @@ int run_policy_evaluate(const PolicyEvaluateOptions& o) {
     result = {{"off_policy_value", estimate.value},
               {"ci95", {estimate.value - estimate.half_width, estimate.value + estimate.half_width}},
               {"effective_sample_size", estimate.effective_sample_size},
+              {"per_decision_value", estimate.per_decision_value},
+              {"per_decision_ci95", {estimate.per_decision_low, estimate.per_decision_high}},
               {"logged_value", estimate.logged_value},
               {"users", estimate.users}};
     if (o.common.json)
       std::cout << result.dump() << "\n";
     else
       std::cout << fmt::format("off-policy value {:.3f} (95% CI [{:.3f}, {:.3f}], effective sample size {:.1f} of {}); "
-                               "logging policy {:.3f}\n",
+                               "per decision {:.3f} (95% CI [{:.3f}, {:.3f}]); logging policy {:.3f}\n",
                                estimate.value, estimate.value - estimate.half_width, estimate.value + estimate.half_width,
-                               estimate.effective_sample_size, estimate.users, estimate.logged_value);
+                               estimate.effective_sample_size, estimate.users, estimate.per_decision_value,
+                               estimate.per_decision_low, estimate.per_decision_high, estimate.logged_value);
     return 0;
   }
   SimulatorConfig sim = read_simulator(o.simulator);

@@ -225,29 +225,48 @@ int best_single_action(PolicyBundle& b, const ActionLog& log, int rollouts, cons
   return best;
 }
 
-OffPolicyEstimate off_policy_estimate(PolicyBundle& b, const ActionLog& log, const std::string& where, const Context& ctx) {
-  const double horizon = b.config.utility.horizon;
+namespace {
+
+// Weighted per-decision importance sampling (see evaluation.h) of the users picked by `rows`.
+double per_decision_value(const std::vector<LoggedTrajectory>& users, const std::vector<std::size_t>& rows) {
+  std::size_t segments = 0;
+  for (std::size_t i : rows) segments = std::max(segments, users[i].segment_utility.size());
+  std::vector<double> cumulative(rows.size(), 0.0), log_rho(rows.size());
+  double value = 0.0;
+  for (std::size_t k = 0; k < segments; ++k) {
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      const auto& u = users[rows[r]];
+      if (k >= 1 && k <= u.log_ratio.size()) cumulative[r] += u.log_ratio[k - 1];
+      log_rho[r] = cumulative[r];
+    }
+    // Self-normalised in log space: scaling every ρ of a segment by one constant changes nothing.
+    const double top = *std::max_element(log_rho.begin(), log_rho.end());
+    double num = 0.0, den = 0.0;
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      const auto& u = users[rows[r]];
+      const double w = std::exp(log_rho[r] - top);
+      den += w;
+      if (k < u.segment_utility.size()) num += w * u.segment_utility[k];
+    }
+    value += num / den;
+  }
+  return value;
+}
+
+}  // namespace
+
+OffPolicyEstimate importance_estimates(const std::vector<LoggedTrajectory>& users, std::uint64_t seed) {
+  OffPolicyEstimate out;
+  out.users = users.size();
+  if (users.empty()) return out;
   std::vector<double> w, u;
   double logged = 0.0;
-  for (const auto& user : log.users) {
-    MemberStates states(b, ctx);
-    const double begin = user.t_end - horizon;
+  for (const auto& t : users) {
+    if (t.segment_utility.size() != t.log_ratio.size() + 1)
+      throw std::logic_error("importance_estimates: a trajectory needs one more segment than decisions");
     double log_weight = 0.0, utility = 0.0;
-    for (const auto& e : user.events) {
-      if (e.time > begin) {
-        if (e.kind == EventKind::UserEvent) utility += b.config.utility.value[e.mark];
-        if (e.kind == EventKind::Action) {
-          if (!std::isfinite(e.propensity))
-            throw Error(fmt::format("{}: user '{}': an action at time {} has no logged propensity; the off-policy "
-                                    "estimate needs them", where, user.user, e.time));
-          torch::NoGradGuard no_grad;
-          auto p = torch::softmax(b.policy->logits(states.features()), -1)[0][e.mark].item<double>();
-          log_weight += std::log(std::max(p, 1e-300)) - std::log(e.propensity);
-          utility -= b.config.utility.cost[e.mark];
-        }
-      }
-      states.observe(e);
-    }
+    for (double r : t.log_ratio) log_weight += r;
+    for (double v : t.segment_utility) utility += v;
     w.push_back(log_weight);
     u.push_back(utility);
     logged += utility;
@@ -261,15 +280,56 @@ OffPolicyEstimate off_policy_estimate(PolicyBundle& b, const ActionLog& log, con
     sw2 += w[i] * w[i];
     swu += w[i] * u[i];
   }
-  OffPolicyEstimate out;
-  out.users = w.size();
   out.value = swu / sw;
   double var = 0.0;
   for (std::size_t i = 0; i < w.size(); ++i) var += w[i] * w[i] * (u[i] - out.value) * (u[i] - out.value);
   out.half_width = 1.96 * std::sqrt(var) / sw;
   out.effective_sample_size = sw * sw / sw2;
   out.logged_value = logged / static_cast<double>(w.size());
+
+  std::vector<std::size_t> all(users.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  out.per_decision_value = per_decision_value(users, all);
+  constexpr int kResamples = 400;
+  Rng rng(seed);
+  std::vector<double> boot;
+  std::vector<std::size_t> pick(users.size());
+  for (int b = 0; b < kResamples; ++b) {
+    for (auto& i : pick) i = std::min(users.size() - 1, static_cast<std::size_t>(rng.uniform() * users.size()));
+    boot.push_back(per_decision_value(users, pick));
+  }
+  std::sort(boot.begin(), boot.end());
+  out.per_decision_low = boot[static_cast<std::size_t>(0.025 * (kResamples - 1))];
+  out.per_decision_high = boot[static_cast<std::size_t>(0.975 * (kResamples - 1))];
   return out;
+}
+
+OffPolicyEstimate off_policy_estimate(PolicyBundle& b, const ActionLog& log, const std::string& where, const Context& ctx) {
+  const double horizon = b.config.utility.horizon;
+  std::vector<LoggedTrajectory> users;
+  for (const auto& user : log.users) {
+    MemberStates states(b, ctx);
+    const double begin = user.t_end - horizon;
+    LoggedTrajectory t;
+    t.segment_utility.push_back(0.0);
+    for (const auto& e : user.events) {
+      if (e.time > begin) {
+        if (e.kind == EventKind::UserEvent) t.segment_utility.back() += b.config.utility.value[e.mark];
+        if (e.kind == EventKind::Action) {
+          if (!std::isfinite(e.propensity))
+            throw Error(fmt::format("{}: user '{}': an action at time {} has no logged propensity; the off-policy "
+                                    "estimate needs them", where, user.user, e.time));
+          torch::NoGradGuard no_grad;
+          auto p = torch::softmax(b.policy->logits(states.features()), -1)[0][e.mark].item<double>();
+          t.log_ratio.push_back(std::log(std::max(p, 1e-300)) - std::log(e.propensity));
+          t.segment_utility.push_back(-b.config.utility.cost[e.mark]);
+        }
+      }
+      states.observe(e);
+    }
+    users.push_back(std::move(t));
+  }
+  return importance_estimates(users, stream_seed(ctx.seed, 0x0b5));
 }
 
 std::vector<Recommendation> recommend(PolicyBundle& b, const ActionLog& log, int rollouts, const Context& ctx) {

@@ -8,6 +8,8 @@
 
 #include <cmath>
 
+#include "tpp/core/rng.h"
+#include "tpp/policy/evaluation.h"
 #include "tpp/policy/policy.h"
 
 namespace tpp {
@@ -117,6 +119,65 @@ TEST(PolicyGradient, OptimisationFindsTheKnownOptimalAction) {
     auto p = torch::softmax(t.bundle.policy->logits(t.bundle.models[0]->top(start.carries[0])), -1);
     EXPECT_GT(p.select(1, 2).min().item<double>(), 0.9) << estimator << "\n" << p;
   }
+}
+
+// The off-policy estimators on a logged chain with a known value: three decisions per user, the
+// logging policy picks action 1 with probability 1/2, the evaluated one with 0.8; the utility
+// after decision k is a_k + N(0, 0.5²) and before the first one N(0, 1), so the value is 3 · 0.8.
+std::vector<LoggedTrajectory> chain_log(int users, std::uint64_t seed) {
+  Rng rng(seed);
+  std::vector<LoggedTrajectory> out(users);
+  for (auto& t : out) {
+    t.segment_utility.push_back(rng.normal(0.0, 1.0));
+    for (int k = 0; k < 3; ++k) {
+      const int a = rng.uniform() < 0.5 ? 1 : 0;
+      t.log_ratio.push_back(std::log((a == 1 ? 0.8 : 0.2) / 0.5));
+      t.segment_utility.push_back(a + rng.normal(0.0, 0.5));
+    }
+  }
+  return out;
+}
+
+TEST(OffPolicy, EstimatorsRecoverAKnownValueAndPerDecisionHasLessVariance) {
+  // The logging policy itself (every ratio 1): both are the mean logged utility.
+  auto same = chain_log(300, 3);
+  double mean = 0.0;
+  for (auto& t : same) {
+    for (double& r : t.log_ratio) r = 0.0;
+    for (double v : t.segment_utility) mean += v / 300.0;
+  }
+  const auto e0 = importance_estimates(same, 1);
+  EXPECT_NEAR(e0.value, mean, 1e-12);
+  EXPECT_NEAR(e0.per_decision_value, mean, 1e-12);
+  EXPECT_NEAR(e0.effective_sample_size, 300.0, 1e-9);
+
+  // 100 logs of 200 users: both estimators centre on 2.4 (the mean of 100 estimates within 4 of
+  // its standard errors), the per-decision one varies less (utility before a decision does not
+  // carry its ratio), and its bootstrap interval covers 2.4 in at least 85 of 100 logs (95% nominal:
+  // fewer than 85 has probability below 1e−4).
+  const double truth = 2.4;
+  std::vector<double> trajectory, per_decision;
+  int covered = 0;
+  for (int r = 0; r < 100; ++r) {
+    const auto e = importance_estimates(chain_log(200, 100 + r), 7 + r);
+    trajectory.push_back(e.value);
+    per_decision.push_back(e.per_decision_value);
+    covered += e.per_decision_low <= truth && truth <= e.per_decision_high;
+  }
+  auto mean_sd = [](const std::vector<double>& x) {
+    double m = 0.0, ss = 0.0;
+    for (double v : x) m += v / static_cast<double>(x.size());
+    for (double v : x) ss += (v - m) * (v - m);
+    return std::make_pair(m, std::sqrt(ss / static_cast<double>(x.size() - 1)));
+  };
+  const auto [mt, st] = mean_sd(trajectory);
+  const auto [mp, sp] = mean_sd(per_decision);
+  // Self-normalised estimators are biased at O(1/n); at n = 200 that is far below these bands.
+  EXPECT_LT(std::abs(mt - truth), 4 * st / 10) << mt;
+  EXPECT_LT(std::abs(mp - truth), 4 * sp / 10) << mp;
+  EXPECT_LT(sp, st) << "per-decision sd " << sp << ", trajectory sd " << st;
+  EXPECT_GE(covered, 85);
+  EXPECT_THROW(importance_estimates({LoggedTrajectory{{0.0}, {1.0}}}, 1), std::logic_error);
 }
 
 }  // namespace

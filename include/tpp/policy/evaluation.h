@@ -42,13 +42,29 @@ std::unique_ptr<DecisionRule> greedy_rule(PolicyBundle& bundle, const Context& c
 int best_single_action(PolicyBundle& bundle, const ActionLog& log, int rollouts, const Context& ctx,
                        std::vector<double>* values = nullptr);
 
-// Self-normalised importance sampling over each logged user's last `horizon` time units: weight
-// w_i = Π π(a_j | h_j) / propensity_j over the actions there, utility U_i there, estimate
-// Σ w_i U_i / Σ w_i with its delta-method 95% interval and effective sample size (Σ w)² / Σ w².
+// One logged user's decisions inside the evaluated window: log π(a_k | h_k) − log propensity_k of
+// each logged decision k = 1..K, and the utility of each segment (segment 0 before the first
+// decision, segment k from decision k, its cost included, to the next one): K + 1 values.
+struct LoggedTrajectory {
+  std::vector<double> log_ratio;
+  std::vector<double> segment_utility;
+};
+
+// Self-normalised importance sampling over each logged user's last `horizon` time units, two ways:
+// - per trajectory: w_i = Π_k π/μ over the window, estimate Σ w_i U_i / Σ w_i with its delta-method
+//   95% interval and effective sample size (Σ w)² / Σ w²;
+// - per decision (weighted per-decision importance sampling): segment k's utility is weighted by
+//   the ratios of the decisions before it only, ρ_ik = Π_{j<=k} π/μ, and each segment
+//   self-normalised on its own, V = Σ_k Σ_i ρ_ik R_ik / Σ_i ρ_ik (a user with fewer decisions keeps
+//   its last ρ and adds no utility). Utility that comes before a decision does not carry that
+//   decision's ratio, which is where the trajectory weight's variance comes from. Its 95%
+//   interval is the 2.5–97.5% percentile range of 400 bootstrap resamples of the users (seeded).
 struct OffPolicyEstimate {
   double value{0.0}, half_width{0.0}, effective_sample_size{0.0}, logged_value{0.0};
+  double per_decision_value{0.0}, per_decision_low{0.0}, per_decision_high{0.0};
   std::size_t users{0};
 };
+OffPolicyEstimate importance_estimates(const std::vector<LoggedTrajectory>& users, std::uint64_t seed);
 OffPolicyEstimate off_policy_estimate(PolicyBundle& bundle, const ActionLog& log, const std::string& where,
                                       const Context& ctx);
 
