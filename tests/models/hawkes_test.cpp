@@ -6,6 +6,7 @@
 
 #include "../test_support.h"
 #include "classical_checks.h"
+#include "closed_form_checks.h"
 #include "tpp/core/error.h"
 #include "tpp/core/stats.h"
 #include "tpp/infer/predict.h"
@@ -161,24 +162,8 @@ TEST(Hawkes, ClosedFormPredictionMatchesTheQuadraturePredictor) {
     SCOPED_TRACE(cfg.dump());
     auto model = ModelRegistry::instance().create(cfg, d.schema);
     Batch batch = make_batch(d, Context{});
+    testing::expect_closed_form_matches_quadrature(*model, batch, 1e-8);
     PredictOptions closed;
-    closed.top_k = 2;
-    PredictOptions quadrature = closed;
-    quadrature.closed_form = false;
-    const auto c = predict_next_event(*model, batch, closed);
-    const auto q = predict_next_event(*model, batch, quadrature);
-    EXPECT_EQ(c.panels, 0);
-    for (int64_t b = 0; b < batch.batch_size(); ++b)
-      for (int64_t i = 0; i <= batch.length[b].item<int64_t>(); ++i) {
-        SCOPED_TRACE("sequence " + std::to_string(b) + " interval " + std::to_string(i));
-        ASSERT_TRUE(q.converged[b][i].item<bool>());
-        const double t = q.expected_time[b][i].item<double>(), m = q.median_time[b][i].item<double>();
-        EXPECT_NEAR(c.expected_time[b][i].item<double>(), t, 1e-8 * t);
-        EXPECT_NEAR(c.median_time[b][i].item<double>(), m, 1e-8 * m);
-        for (int k = 0; k < 2; ++k)
-          EXPECT_NEAR(c.type_probability[b][i][k].item<double>(), q.type_probability[b][i][k].item<double>(), 1e-9);
-        EXPECT_EQ(c.no_event_probability[b][i].item<double>(), 0.0);
-      }
     // The compensator over each interval's span is the model's exact one.
     auto history = model->encode(batch);
     auto exact = dynamic_cast<HawkesImpl&>(*model).compensator(history);
@@ -193,60 +178,17 @@ TEST(Hawkes, StatePredictionAfterAQuietPeriodMatchesQuadrature) {
   auto d = tiny_with_stimulus();
   auto model = ModelRegistry::instance().create(kScalarConfig, d.schema);
   auto state = model->start(d.schema, d.sequences[0]);
-  PredictOptions closed;
-  PredictOptions quadrature;
-  quadrature.closed_form = false;
-  for (double quiet : {0.0, 0.3, 1.7}) {
-    SCOPED_TRACE("quiet " + std::to_string(quiet));
-    const auto c = predict_from_state(*model, *state, closed, quiet);
-    const auto q = predict_from_state(*model, *state, quadrature, quiet);
-    ASSERT_TRUE(q.converged);
-    EXPECT_EQ(c.model_calls, 1);
-    EXPECT_NEAR(c.expected_time, q.expected_time, 1e-8 * q.expected_time);
-    EXPECT_NEAR(c.median_time, q.median_time, 1e-8 * q.median_time);
-    for (int k = 0; k < 2; ++k) EXPECT_NEAR(c.type_probability[k], q.type_probability[k], 1e-9);
-    EXPECT_GT(c.median_time, quiet);
-  }
+  testing::expect_state_prediction_matches_quadrature(*model, *state, 1e-8);
 }
 
-// The draw from the closed-form law (the generic sampler, not Hawkes' own simulator): the first
-// gap given the quiet time follows S(τ)/S(q) (Kolmogorov–Smirnov), and its type the type masses
-// after q (each type's count within 5 binomial standard deviations).
+// The draw from the closed-form law (the generic sampler, not Hawkes' own simulator), with types
+// drawn at the drawn gap.
 TEST(Hawkes, ClosedFormDrawsFollowTheConditionalLaw) {
   auto d = tiny_with_stimulus();
   auto model = ModelRegistry::instance().create(kScalarConfig, d.schema);
   Sequence prefix = d.sequences[0];
   prefix.t_end = 2.6;  // 0.4 after the last event
-  GenerateOptions o;
-  o.num_events = 1;
-  o.num_samples = 1500;
-  o.horizon = 1e6;
-  o.seed = 9;
-  o.prefer_model_target = false;
-  const auto g = generate_next_events(*model, d.schema, prefix, o);
-  auto state = model->start(d.schema, prefix);
-  auto law = model->next_event_law(state->current());
-  ASSERT_TRUE(law.has_value());
-  const double last = prefix.events.back().time, q = prefix.t_end - last;
-  auto log_s = [&](double tau) {
-    return law->gap->log_survival(torch::full({1, 1, 1}, tau, torch::kFloat64)).item<double>();
-  };
-  const double log_sq = log_s(q);
-  std::vector<double> gaps;
-  std::vector<double> count(2, 0.0);
-  for (const auto& sample : g.samples) {
-    ASSERT_EQ(sample.size(), 1u);
-    gaps.push_back(sample[0].time - last);
-    count[sample[0].type] += 1;
-  }
-  const KsResult ks = ks_test(gaps, [&](double tau) { return 1 - std::exp(log_s(tau) - log_sq); });
-  EXPECT_LT(ks.statistic, 1.949 / std::sqrt(static_cast<double>(gaps.size()))) << ks.statistic;
-  auto after = law->marks->after(torch::full({1, 1}, q, torch::kFloat64));
-  const double n = static_cast<double>(gaps.size());
-  for (int k = 0; k < 2; ++k) {
-    const double p = after[0][0][k].item<double>();
-    EXPECT_LT(std::abs(count[k] - n * p), 5 * std::sqrt(n * p * (1 - p))) << "type " << k;
-  }
+  testing::expect_next_event_draws_follow_the_law(*model, d.schema, prefix, 1500, 9);
 }
 
 }  // namespace tpp

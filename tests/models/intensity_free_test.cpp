@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "../test_support.h"
+#include "closed_form_checks.h"
 #include "tpp/core/error.h"
 #include "tpp/core/rng.h"
 #include "tpp/core/stats.h"
@@ -28,7 +29,6 @@ namespace {
 
 using Method = IntegralOptions::Method;
 
-double rel(double a, double b) { return std::abs(a - b) / std::max(1e-300, std::abs(b)); }
 
 struct ModelCase {
   std::string label;
@@ -74,49 +74,17 @@ TEST_P(IntensityFreeTest, ExactLikelihoodEqualsNumericalIntegration) {
 TEST_P(IntensityFreeTest, ClosedFormPredictionMatchesTheQuadraturePredictor) {
   auto d = data();
   auto model = build(d);
-  Batch batch = make_batch(d, Context{});
-  PredictOptions closed;
-  closed.top_k = 2;
-  PredictOptions quadrature = closed;
-  quadrature.closed_form = false;
-  const auto c = predict_next_event(*model, batch, closed);
-  const auto q = predict_next_event(*model, batch, quadrature);
-  EXPECT_EQ(c.panels, 0);
-  for (int64_t b = 0; b < batch.batch_size(); ++b)
-    for (int64_t i = 0; i <= batch.length[b].item<int64_t>(); ++i) {
-      SCOPED_TRACE("sequence " + std::to_string(b) + " interval " + std::to_string(i));
-      ASSERT_TRUE(q.converged[b][i].item<bool>());
-      // The quadrature extrapolates the tail beyond its horizon H as S(H)/λ(H); for Burr's power
-      // tail of index c·k that misses ∫_H^∞ S by about H·S(H)/(c·k (c·k − 1)): with S(H) < 1e−10
-      // and the untrained law (c·k ≈ 2.25, H ≈ 1e5) about 4e−6 of E[τ] ≈ 1.2.
-      EXPECT_LT(rel(c.expected_time[b][i].item<double>(), q.expected_time[b][i].item<double>()), tail_tolerance());
-      EXPECT_LT(rel(c.median_time[b][i].item<double>(), q.median_time[b][i].item<double>()), 1e-8);
-      EXPECT_NEAR(c.no_event_probability[b][i].item<double>(), q.no_event_probability[b][i].item<double>(), 1e-8);
-      for (int k = 0; k < 3; ++k)
-        EXPECT_NEAR(c.type_probability[b][i][k].item<double>(), q.type_probability[b][i][k].item<double>(), 1e-9);
-      EXPECT_EQ(c.predicted_type[b][i].item<int64_t>(), q.predicted_type[b][i].item<int64_t>());
-    }
+  // The quadrature extrapolates the tail beyond its horizon H as S(H)/λ(H); for Burr's power tail
+  // of index c·k that misses ∫_H^∞ S by about H·S(H)/(c·k (c·k − 1)): with S(H) < 1e−10 and the
+  // untrained law (c·k ≈ 2.25, H ≈ 1e5) about 4e−6 of E[τ] ≈ 1.2 (tail_tolerance).
+  testing::expect_closed_form_matches_quadrature(*model, make_batch(d, Context{}), tail_tolerance());
 }
 
 TEST_P(IntensityFreeTest, StatePredictionAfterAQuietPeriodMatchesQuadrature) {
   auto d = data();
   auto model = build(d);
   auto state = model->start(d.schema, d.sequences[0]);
-  PredictOptions closed;
-  PredictOptions quadrature;
-  quadrature.closed_form = false;
-  for (double quiet : {0.0, 0.3, 1.7}) {
-    SCOPED_TRACE("quiet " + std::to_string(quiet));
-    const auto c = predict_from_state(*model, *state, closed, quiet);
-    const auto q = predict_from_state(*model, *state, quadrature, quiet);
-    ASSERT_TRUE(q.converged);
-    EXPECT_EQ(c.model_calls, 1);
-    EXPECT_LT(rel(c.expected_time, q.expected_time), tail_tolerance());  // as above
-    EXPECT_LT(rel(c.median_time, q.median_time), 1e-8);
-    EXPECT_NEAR(c.no_event_probability, q.no_event_probability, 1e-8);
-    for (int k = 0; k < 3; ++k) EXPECT_NEAR(c.type_probability[k], q.type_probability[k], 1e-9);
-    EXPECT_GT(c.median_time, quiet);
-  }
+  testing::expect_state_prediction_matches_quadrature(*model, *state, tail_tolerance());
 }
 
 // Time-rescaling: on every interval that an event closes, −log S(τ) of its own law is Exp(1),
@@ -158,38 +126,13 @@ TEST_P(IntensityFreeTest, SimulatedGapsPassTheTimeRescalingTest) {
 }
 
 // The next action after a prefix, from the state: the first sampled gap given τ > t_end − last
-// follows S(τ)/S(q).
+// follows S(τ)/S(q), the type the interval's marks.
 TEST_P(IntensityFreeTest, NextEventSamplesFollowTheConditionalLaw) {
   auto d = data();
   auto model = build(d);
   Sequence prefix = d.sequences[0];
   prefix.t_end = 3.1;  // 0.5 after the last event
-  GenerateOptions o;
-  o.num_events = 1;
-  o.num_samples = 600;
-  o.horizon = 1e12;
-  o.seed = 5;
-  const auto g = generate_next_events(*model, d.schema, prefix, o);
-  auto state = model->start(d.schema, prefix);
-  auto law = model->next_event_law(state->current());
-  ASSERT_TRUE(law.has_value());
-  const double last = prefix.events.back().time, q = prefix.t_end - last;
-  auto log_s = [&](double tau) {
-    return law->gap->log_survival(torch::full({1, 1, 1}, tau, torch::kFloat64)).item<double>();
-  };
-  const double log_sq = log_s(q), never = law->gap->never_probability().item<double>();
-  std::vector<double> gaps;
-  for (const auto& sample : g.samples)
-    if (!sample.empty()) gaps.push_back(sample[0].time - last);
-  const double p_never = never / std::exp(log_sq);
-  const double n = static_cast<double>(g.samples.size());
-  EXPECT_LE(std::abs((n - gaps.size()) - n * p_never), 4.5 * std::sqrt(n * p_never * (1 - p_never)) + 1e-9);
-  auto cdf = [&](double tau) {
-    return (1 - std::exp(log_s(tau) - log_sq)) / (1 - p_never);
-  };
-  const KsResult ks = ks_test(gaps, cdf);
-  EXPECT_LT(ks.statistic, 1.949 / std::sqrt(static_cast<double>(gaps.size()))) << ks.statistic;
-  for (double gap : gaps) EXPECT_GE(gap, q);
+  testing::expect_next_event_draws_follow_the_law(*model, d.schema, prefix, 600, 5);
 }
 
 INSTANTIATE_TEST_SUITE_P(
