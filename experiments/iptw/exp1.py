@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Synthetic experiments of Yuchi & Zhu (section 5.1, appendix H.1): three Hawkes clusters (exps 1-3),
-per-sequence decays (exp 4), and a neural Hawkes cluster (exp 5).
+per-sequence decays (exp 4), a neural Hawkes cluster (exp 5), and marks by absolute time (exp 6).
 
   exp1.py alpha                     print the branching ratio of the reading (see docs/iptw.md)
   exp1.py configs OUTDIR            write OUTDIR/c{0,1,2}.json (tpp hawkes configs) and truth.json
@@ -19,6 +19,10 @@ per-sequence decays (exp 4), and a neural Hawkes cluster (exp 5).
                                     experiment 4: OUTDIR/truth.json, {"by_user": ...} for SPLIT
   exp1.py nh-truth OUTDIR           experiment 5: OUTDIR/truth.json with clusters c0, c1 the
                                     hawkes configs of beta 0.5 and 1.0 and c2 the model file nh.tpp
+  exp1.py marks OUTDIR SPLIT SEED   experiment 6: the types of OUTDIR/SPLIT-c{k}.jsonl (experiment
+                                    1's ground processes) drawn from f(m | t) (MARK_PHASES), in place
+  exp1.py marks-truth OUTDIR        experiment 6: OUTDIR/truth.json, the clusters' ground processes
+                                    with the mark schedule
 
 Reading (fixed before any run): the paper's mu = 0.1, beta = 0.5 / 1.0 / 1.5, T = 100 and sizes,
 with the kernel of the reading notes, alpha * beta * exp(-beta t) (our hawkes model's form, alpha
@@ -149,6 +153,34 @@ def truth_by_user(out, split, counts):
         json.dump({"by_user": truth}, f)
 
 
+# Experiment 6 (appendix H.1): f(1|t) = 0.8 for t <= 40, f(2|t) = 0.8 for 40 < t <= 80, f(0|t) =
+# 0.2 for t <= 80 and 1 after.
+MARK_PHASES = [{"until": 40.0, "p": [0.2, 0.8, 0.0]}, {"until": 80.0, "p": [0.2, 0.0, 0.8]}, {"p": [1.0, 0.0, 0.0]}]
+
+
+def marks(out, split, seed):
+    import random
+    rng = random.Random(seed)
+    for k in range(len(BETAS)):
+        path = os.path.join(out, "%s-c%d.jsonl" % (split, k))
+        with open(path) as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+        for r in rows:
+            phase = next(p for p in MARK_PHASES if "until" not in p or r["time"] <= p["until"])
+            r["type"] = str(rng.choices(range(3), weights=phase["p"])[0])
+        with open(path, "w") as f:
+            for r in rows:
+                f.write(json.dumps(r) + "\n")
+
+
+def marks_truth(out):
+    with open(os.path.join(out, "truth.json")) as f:
+        truth = json.load(f)
+    truth["mark_schedule"] = {"types": ["0", "1", "2"], "phases": MARK_PHASES}
+    with open(os.path.join(out, "truth.json"), "w") as f:
+        json.dump(truth, f, indent=1)
+
+
 def nh_truth(out):
     alpha = reading_alpha()
     truth = {"c%d" % k: {"model": "hawkes", "mu": [MU], "alpha": [[alpha]], "beta": b} for k, b in enumerate(BETAS[:2])}
@@ -177,5 +209,9 @@ if __name__ == "__main__":
         truth_by_user(sys.argv[2], sys.argv[3], [int(n) for n in sys.argv[4:]])
     elif len(sys.argv) == 3 and sys.argv[1] == "nh-truth":
         nh_truth(sys.argv[2])
+    elif len(sys.argv) == 5 and sys.argv[1] == "marks":
+        marks(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif len(sys.argv) == 3 and sys.argv[1] == "marks-truth":
+        marks_truth(sys.argv[2])
     else:
         sys.exit(__doc__)

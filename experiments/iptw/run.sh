@@ -7,7 +7,8 @@
 # (READING=text: the training shares change, 200/400/600 and 600/400/200, the test stays even;
 # READING=appendix: the training stays even, the test shares are 50/100/150 and 150/100/50).
 # Experiment 4 draws β per sequence (EXP=4); experiment 5 makes cluster 3 a neural Hawkes process
-# with random parameters and bins q = 3 embedding dimensions (EXP=5).
+# with random parameters and bins q = 3 embedding dimensions (EXP=5); experiment 6 gives experiment
+# 1's events three marks drawn by absolute time (EXP=6, q = 3).
 # Usage: bash experiments/iptw/run.sh build/tpp
 # Environment: EXP (1), READING (text), OUT (out/iptw for exp 1, else out/iptw-expEXP[-READING]),
 # JOBS (2), METHODS (every method of the experiment's table).
@@ -23,8 +24,8 @@ case "$EXP/$READING" in
   2/appendix)   TRAIN_N="400 400 400"; TEST_N="50 100 150" ;;
   3/text)       TRAIN_N="600 400 200"; TEST_N="100 100 100" ;;
   3/appendix)   TRAIN_N="400 400 400"; TEST_N="150 100 50" ;;
-  4/*|5/*)      TRAIN_N="400 400 400"; TEST_N="100 100 100"; OUT=${OUT:-out/iptw-exp$EXP} ;;
-  *) echo "run.sh: EXP must be 1 to 5 and READING text or appendix" >&2; exit 2 ;;
+  4/*|5/*|6/*)  TRAIN_N="400 400 400"; TEST_N="100 100 100"; OUT=${OUT:-out/iptw-exp$EXP} ;;
+  *) echo "run.sh: EXP must be 1 to 6 and READING text or appendix" >&2; exit 2 ;;
 esac
 OUT=${OUT:-out/iptw-exp$EXP-$READING}
 JOBS=${JOBS:-2}
@@ -58,23 +59,28 @@ case $EXP in
       "$TPP" simulate -q $flag "$src" --n-seq "${train_n[$k]}" --horizon 100 --seed $((10 + k)) -o "$D/train-c$k.jsonl"
       "$TPP" simulate -q $flag "$src" --n-seq "${test_n[$k]}" --horizon 100 --seed $((20 + k)) -o "$D/test-c$k.jsonl"
     done ;;
-  *)
+  *)  # Exps 1-3; exp 6 draws the same ground processes and then their marks from f(m | t).
     python3 "$HERE/exp1.py" configs "$D" > "$D/reading.json"
     for k in 0 1 2; do
       "$TPP" simulate -q --config "$D/c$k.json" --n-seq "${train_n[$k]}" --horizon 100 --seed $((10 + k)) -o "$D/train-c$k.jsonl"
       "$TPP" simulate -q --config "$D/c$k.json" --n-seq "${test_n[$k]}" --horizon 100 --seed $((20 + k)) -o "$D/test-c$k.jsonl"
-    done ;;
+    done
+    if [ "$EXP" = 6 ]; then
+      python3 "$HERE/exp1.py" marks "$D" train 1
+      python3 "$HERE/exp1.py" marks "$D" test 2
+      python3 "$HERE/exp1.py" marks-truth "$D"
+    fi ;;
 esac
 python3 "$HERE/exp1.py" merge "$D" train $TRAIN_N
 python3 "$HERE/exp1.py" merge "$D" test $TEST_N
 python3 "$HERE/exp1.py" randomize "$D" train
 
 # Methods: name -> config. q = 1 as in the paper (the hidden size is the binned dimension); 25 bins
-# and η = 5 for exps 1-4; exp 5: q = 3 (hidden size 3), 125 cells (5 bins per dimension); 20 epochs
+# and η = 5 for exps 1-4; exps 5-6: q = 3 (hidden size 3), 125 cells (5 bins per dimension); 20 epochs
 # (small models, few epochs: the runtime budget of docs/iptw.md).
 TRAIN='"epochs": 20, "lr": 0.01, "batch_size": 32, "clip": 1.0, "integral": "mc", "mc_points": 10'
 Q=1; BINS=25
-[ "$EXP" = 5 ] && { Q=3; BINS=5; }
+[ "$EXP" = 5 ] || [ "$EXP" = 6 ] && { Q=3; BINS=5; }
 iptw() { echo ", \"iptw\": {\"bins\": $1, \"refit_every\": ${2:-5}, \"stabilized\": true, \"dims\": $Q}"; }
 NH="\"model\": \"nhp\", \"hidden_size\": $Q"
 RM="\"model\": \"rmtpp\", \"embed_dim\": 1, \"hidden\": $Q, \"layers\": 1, \"cell\": \"gru\""

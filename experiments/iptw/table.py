@@ -17,8 +17,9 @@ TABLE_1 = {
     "3": (1.6760, 0.9217, 0.9055, 2.2965, 1.8711, 1.8128, 1.2508, 1.9449),
     "4": (1.4612, 1.2222, 0.9986, 2.0820, 1.5833, 1.5542, 1.4748, 1.8293),
     "5": (2.0417, 1.4299, 1.4067, 2.4207, 2.0234, 1.9868, 2.1177, 2.7442),
+    "6": (2.5801, 1.0796, 1.0523, 2.3872, 1.9197, 1.8127, None, None),
 }
-PAPER_BY_EXP = {e: dict(zip(COLUMNS, row)) for e, row in TABLE_1.items()}
+PAPER_BY_EXP = {e: {m: v for m, v in zip(COLUMNS, row) if v is not None} for e, row in TABLE_1.items()}
 PAPER_BY_EXP["1"].update({"C-NH-b5": 0.9347, "C-NH-b10": 0.9145, "C-NH-b15": 0.9066, "C-NH-b20": 0.9012,
                           "C-RMTPP-b5": 1.5442, "C-RMTPP-b10": 1.5029, "C-RMTPP-b15": 1.4788,
                           "C-RMTPP-b20": 1.4691,

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "tpp/core/error.h"
 #include "tpp/infer/simulation.h"
@@ -25,7 +26,8 @@ std::shared_ptr<const Predictor> truth_predictor(const nlohmann::json& j, const 
     throw Error(
         "truth: expected a model config with \"model\", a model file name, {\"by_category\": {...}} or "
         "{\"by_user\": {...}}");
-  return std::make_shared<const Predictor>(model_for_simulation(j, 1, ctx), ctx);
+  // The number of types follows from the config (its names or per-type arrays), as in `tpp simulate`.
+  return std::make_shared<const Predictor>(model_for_simulation(j, 0, ctx), ctx);
 }
 
 // (1/|W|) ∫ Σ_k |Δλ_k| by the trapezoid rule on the shared grid. At an event the grid holds the left
@@ -48,8 +50,97 @@ double sequence_error(const SequenceIntensity& m, const SequenceIntensity& t, co
 
 }  // namespace
 
-IntensityTruth IntensityTruth::from_json(const nlohmann::json& j, const std::string& base_dir, const Context& ctx) {
+namespace {
+
+void read_mark_schedule(const nlohmann::json& j, IntensityTruth& truth) {
+  const std::string where = "truth: \"mark_schedule\"";
+  if (!j.is_object() || !j.contains("types") || !j.contains("phases"))
+    throw Error(where + " must be an object with \"types\" and \"phases\"");
+  const auto& types = j.at("types");
+  if (!types.is_array() || types.empty()) throw Error(where + ": \"types\" must be a non-empty array of names");
+  for (const auto& t : types) {
+    if (!t.is_string()) throw Error(where + ": \"types\" must hold names (strings)");
+    truth.mark_types.push_back(t.get<std::string>());
+  }
+  const auto& phases = j.at("phases");
+  if (!phases.is_array() || phases.empty()) throw Error(where + ": \"phases\" must be a non-empty array");
+  double previous = -std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i < phases.size(); ++i) {
+    const auto& ph = phases[i];
+    const std::string at = fmt::format("{}: phase {}", where, i + 1);
+    const bool last = i + 1 == phases.size();
+    if (!ph.is_object() || !ph.contains("p")) throw Error(at + " must be an object with \"p\"");
+    MarkPhase phase{std::numeric_limits<double>::infinity(), {}};
+    if (ph.contains("until")) {
+      if (!ph.at("until").is_number() || !std::isfinite(ph.at("until").get<double>()))
+        throw Error(at + ": \"until\" must be a finite number");
+      phase.until = ph.at("until").get<double>();
+      if (!(phase.until > previous)) throw Error(at + ": \"until\" must increase from phase to phase");
+    } else if (!last) {
+      throw Error(at + ": every phase but the last needs \"until\"");
+    }
+    if (last && std::isfinite(phase.until)) throw Error(at + ": the last phase has no \"until\" (it runs on)");
+    const auto& p = ph.at("p");
+    if (!p.is_array() || p.size() != truth.mark_types.size())
+      throw Error(fmt::format("{}: \"p\" must hold {} probabilities, one per type", at, truth.mark_types.size()));
+    double sum = 0.0;
+    for (const auto& v : p) {
+      if (!v.is_number() || !(v.get<double>() >= 0) || !std::isfinite(v.get<double>()))
+        throw Error(at + ": \"p\" must hold finite numbers >= 0");
+      phase.probability.push_back(v.get<double>());
+      sum += v.get<double>();
+    }
+    if (std::fabs(sum - 1.0) > 1e-9) throw Error(fmt::format("{}: \"p\" sums to {}, not 1", at, sum));
+    previous = phase.until;
+    truth.mark_phases.push_back(std::move(phase));
+  }
+}
+
+// The data as a one-type ground generator sees it: every action its one type.
+Dataset ground_view(const Dataset& data, const Predictor& ground, const std::string& where) {
+  const Schema& schema = ground.model().schema;
+  if (schema.num_action_types != 1 || schema.num_stimulus_types != 0)
+    throw Error(fmt::format("{}: a mark schedule's ground generator must have one action type and no stimuli", where));
+  Dataset out = data;
+  out.schema.num_action_types = 1;
+  out.schema.action_names = schema.action_names.empty() ? std::vector<std::string>{"0"} : schema.action_names;
+  for (auto& seq : out.sequences)
+    for (auto& e : seq.events) {
+      if (e.is_stimulus) throw Error(fmt::format("{}: user {}: a mark schedule's data has no stimuli", where, seq.user));
+      e.type = 0;
+    }
+  return out;
+}
+
+// λ_k(t) = λ_g(t) p_k(t) on the ground curve's grid.
+SequenceIntensity apply_mark_schedule(const SequenceIntensity& ground, const IntensityTruth& truth) {
+  SequenceIntensity out;
+  out.user = ground.user;
+  out.time = ground.time;
+  out.types = truth.mark_types;
+  out.intensity.assign(truth.mark_types.size(), std::vector<double>(ground.time.size(), 0.0));
+  for (std::size_t g = 0; g < ground.time.size(); ++g) {
+    std::size_t phase = 0;
+    while (ground.time[g] > truth.mark_phases[phase].until) ++phase;  // the last phase has until = +inf
+    for (std::size_t k = 0; k < truth.mark_types.size(); ++k)
+      out.intensity[k][g] = ground.intensity[0][g] * truth.mark_phases[phase].probability[k];
+  }
+  return out;
+}
+
+}  // namespace
+
+IntensityTruth IntensityTruth::from_json(const nlohmann::json& spec, const std::string& base_dir, const Context& ctx) {
   IntensityTruth truth;
+  nlohmann::json j = spec;
+  if (j.is_object() && j.contains("mark_schedule")) {
+    read_mark_schedule(j.at("mark_schedule"), truth);
+    j.erase("mark_schedule");
+    if (j.contains("ground")) {
+      if (j.size() != 1) throw Error("truth: \"ground\" must be the only key beside \"mark_schedule\"");
+      j = nlohmann::json(j.at("ground"));
+    }
+  }
   for (const char* key : {"by_category", "by_user"}) {
     if (!j.is_object() || !j.contains(key)) continue;
     if (j.size() != 1)
@@ -159,7 +250,13 @@ IntensityError intensity_error(const Predictor& model, const Dataset& data, cons
     for (std::size_t s : indices) subset.sequences.push_back(data.sequences[s]);
     std::vector<SequenceIntensity> fitted, true_curves;
     model.intensity_curves(subset, co, [&](const SequenceIntensity& c) { fitted.push_back(c); }, where);
-    truth_model->intensity_curves(subset, co, [&](const SequenceIntensity& c) { true_curves.push_back(c); }, where);
+    if (truth.mark_phases.empty()) {
+      truth_model->intensity_curves(subset, co, [&](const SequenceIntensity& c) { true_curves.push_back(c); }, where);
+    } else {
+      truth_model->intensity_curves(ground_view(subset, *truth_model, where), co, [&](const SequenceIntensity& c) {
+        true_curves.push_back(apply_mark_schedule(c, truth));
+      }, where);
+    }
     if (fitted.size() != indices.size() || true_curves.size() != indices.size())
       throw Error(fmt::format("{}: intensity curves missing", where));
     // The model's types by name in the truth's; the same set of names on both sides.

@@ -12,7 +12,7 @@
 namespace tpp {
 namespace {
 
-Predictor from_config(const nlohmann::json& cfg) { return Predictor(model_for_simulation(cfg, 1, Context{}), Context{}); }
+Predictor from_config(const nlohmann::json& cfg) { return Predictor(model_for_simulation(cfg, 0, Context{}), Context{}); }
 
 nlohmann::json poisson(double rate) { return {{"model", "poisson"}, {"rate", {rate}}}; }
 
@@ -75,6 +75,33 @@ TEST(IntensityError, PerUserTruthUsesEachUsersOwnGenerator) {
                                          "", Context{}),
                Error);
   EXPECT_THROW(IntensityTruth::from_json({{"by_user", {{u0, {{"model", "nonesuch"}}}}}}, "", Context{}), Error);
+}
+
+// A ground process split into types by a schedule (experiment 6): a Poisson ground of rate 2 with
+// p = (0.25, 0.75) up to t = 5 and (1, 0) after, against a Poisson model of rates (0.5, 1.5): no
+// error up to 5, |2 − 0.5| + |0 − 1.5| = 3 after. On [0, 10] with 1001 points the trapezoid puts
+// the switch between the grid points 5 and 5.01, so the error is (3·5 − 3·0.01/2) / 10.
+TEST(IntensityError, MarkScheduleSplitsTheGroundIntensityByTime) {
+  const Predictor model = from_config({{"model", "poisson"}, {"rate", {0.5, 1.5}}});
+  const Dataset d = testing::make_dataset(2, {{{1.0, 0}, {6.5, 1}}}, {10.0});
+  const nlohmann::json schedule = {{"types", {"0", "1"}},
+                                   {"phases", {{{"until", 5.0}, {"p", {0.25, 0.75}}}, {{"p", {1.0, 0.0}}}}}};
+  const auto truth = IntensityTruth::from_json({{"ground", poisson(2.0)}, {"mark_schedule", schedule}}, "", Context{});
+  IntensityErrorOptions o;
+  o.points = 1001;
+  EXPECT_NEAR(intensity_error(model, d, truth, o).mean(), (15.0 - 0.015) / 10.0, 1e-9);
+  // Malformed schedules and a ground with more than one type are errors.
+  auto with = [&](const nlohmann::json& phases) {
+    return nlohmann::json{{"ground", poisson(2.0)}, {"mark_schedule", {{"types", {"0", "1"}}, {"phases", phases}}}};
+  };
+  EXPECT_THROW(IntensityTruth::from_json(with({{{"until", 5.0}, {"p", {0.5, 0.6}}}, {{"p", {1.0, 0.0}}}}), "", Context{}),
+               Error);
+  EXPECT_THROW(IntensityTruth::from_json(with({{{"p", {0.5, 0.5}}}, {{"p", {1.0, 0.0}}}}), "", Context{}), Error);
+  EXPECT_THROW(IntensityTruth::from_json(with({{{"until", 5.0}, {"p", {0.5, 0.5}}}}), "", Context{}), Error);
+  EXPECT_THROW(IntensityTruth::from_json(with({{{"until", 5.0}, {"p", {1.0}}}, {{"p", {1.0, 0.0}}}}), "", Context{}), Error);
+  const auto two_type_ground = IntensityTruth::from_json(
+      {{"ground", {{"model", "poisson"}, {"rate", {1.0, 1.0}}}}, {"mark_schedule", schedule}}, "", Context{});
+  EXPECT_THROW(intensity_error(model, d, two_type_ground, o), Error);
 }
 
 // Hawkes truth λ(t) = μ + αβ e^{−β(t − t_i)} summed over events, against a Poisson model of rate

@@ -20,10 +20,22 @@ namespace tpp {
 // {"by_category": {"<category>": config or file, ...}}, or {"by_user": {"<user>": config or file,
 // ...}} for generators whose parameters are drawn per sequence (every test user needs one; its
 // category, where the data has one, still groups the report).
+//
+// A "mark_schedule" key beside any of these (with {"ground": config or file} for one generator)
+// makes those the generators of a one-type ground process, whose events the data's types split by
+// absolute time: λ_k(t) = λ_g(t) p_k(t), p(t) the first phase with t <= "until" (the last phase
+// has none): {"types": [names...], "phases": [{"until": 40, "p": [...]}, ..., {"p": [...]}]}
+// (Yuchi & Zhu's experiment 6). The ground generators see every event as their one type.
+struct MarkPhase {
+  double until;                // +inf for the last phase
+  std::vector<double> probability;
+};
 struct IntensityTruth {
   std::shared_ptr<const Predictor> all;                                // one truth for every sequence
   std::map<std::string, std::shared_ptr<const Predictor>> by_category;  // or one per category name
   std::map<std::string, std::shared_ptr<const Predictor>> by_user;      // or one per user
+  std::vector<std::string> mark_types;  // with a mark schedule: the marked types' names
+  std::vector<MarkPhase> mark_phases;   // empty: the generators' own types
   static IntensityTruth from_json(const nlohmann::json& j, const std::string& base_dir, const Context& ctx);
   static IntensityTruth load(const std::string& path, const Context& ctx);  // a JSON file
 };
