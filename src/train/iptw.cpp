@@ -1,5 +1,7 @@
 #include "tpp/train/iptw.h"
 
+#include "tpp/data/sequence_source.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -248,12 +250,31 @@ nlohmann::json IptwWeights::to_json() const {
   return j;
 }
 
+void check_iptw_categories(const SequenceSource& train) {
+  auto check = [](const Sequence& seq) {
+    if (seq.category < 0) throw Error("training user '" + seq.user + "' has no category");
+  };
+  if (const Dataset* data = train.in_memory()) {
+    for (const auto& seq : data->sequences) check(seq);
+    return;
+  }
+  // A store is read a piece at a time.
+  for (const auto& indices : length_sorted_batch_indices(train, 4096))
+    for (const auto& seq : train.load(indices).sequences) check(seq);
+}
+
 IptwWeights fit_iptw_weights(Model& model, const Dataset& train, const IptwConfig& config, const Context& ctx) {
-  for (const auto& seq : train.sequences)
-    if (seq.category < 0)
-      throw Error("iptw: training user '" + seq.user + "' has no category (every training user needs one)");
-  // Projected embeddings of every sequence, (n + 1) rows of q' values each.
-  std::vector<std::vector<double>> points(train.sequences.size());
+  return fit_iptw_weights(model, DatasetSource(train), config, ctx);
+}
+
+IptwWeights fit_iptw_weights(Model& model, const SequenceSource& train, const IptwConfig& config, const Context& ctx) {
+  // Projected embeddings of every sequence, (n + 1) rows of q' values each, with its category and
+  // which of its intervals an action closes; the sequences are read 256 at a time, so a store is
+  // never held whole (what is kept is 8 bytes per event and dimension, plus the weights).
+  const std::size_t N = train.size();
+  std::vector<std::vector<double>> points(N);
+  std::vector<int> category(N, -1);
+  std::vector<std::vector<bool>> counted(N);
   int q = 0;
   {
     const bool was_training = model.is_training();
@@ -261,7 +282,10 @@ IptwWeights fit_iptw_weights(Model& model, const Dataset& train, const IptwConfi
     torch::NoGradGuard guard;
     torch::Tensor projection;
     for (const auto& indices : length_sorted_batch_indices(train, 256)) {
-      Batch b = make_batch(train, indices, ctx);
+      const Dataset part = train.load(indices);
+      std::vector<std::size_t> local(indices.size());
+      for (std::size_t i = 0; i < local.size(); ++i) local[i] = i;
+      Batch b = make_batch(part, local, ctx);
       torch::Tensor h = model.embedding(model.encode(b)).to(torch::kCPU, torch::kFloat64);
       if (!projection.defined()) {
         projection = embedding_projection(h.size(2), config.dims, config.seed);
@@ -270,8 +294,14 @@ IptwWeights fit_iptw_weights(Model& model, const Dataset& train, const IptwConfi
       const torch::Tensor z = h.matmul(projection).contiguous();
       auto za = z.accessor<double, 3>();
       for (std::size_t b_i = 0; b_i < indices.size(); ++b_i) {
-        const std::size_t n = train.sequences[indices[b_i]].events.size();
-        auto& rows = points[indices[b_i]];
+        const Sequence& seq = part.sequences[b_i];
+        if (seq.category < 0)
+          throw Error("iptw: training user '" + seq.user + "' has no category (every training user needs one)");
+        const std::size_t k = indices[b_i], n = seq.events.size();
+        category[k] = seq.category;
+        counted[k].assign(n + 1, false);
+        for (std::size_t j = 0; j < n; ++j) counted[k][j] = !seq.events[j].is_stimulus;
+        auto& rows = points[k];
         rows.reserve((n + 1) * q);
         for (std::size_t r = 0; r <= n; ++r)
           for (int d = 0; d < q; ++d) rows.push_back(za[b_i][r][d]);
@@ -284,30 +314,23 @@ IptwWeights fit_iptw_weights(Model& model, const Dataset& train, const IptwConfi
   const torch::Tensor cube_points =
       torch::from_blob(all.data(), {static_cast<int64_t>(all.size() / q), q}, torch::kFloat64).clone();
 
-  std::vector<int> seen;
-  for (const auto& seq : train.sequences) seen.push_back(seq.category);
+  std::vector<int> seen = category;
   std::sort(seen.begin(), seen.end());
   const auto categories = static_cast<std::size_t>(std::unique(seen.begin(), seen.end()) - seen.begin());
 
   IptwWeights out;
   out.bins = config.auto_bins ? proposition3_bins(points, q, categories) : config.bins;
   const UnitCubeBins cube(cube_points, out.bins);
-  std::vector<CellTrajectory> trajectories(train.sequences.size());
+  std::vector<CellTrajectory> trajectories(N);
   for (std::size_t k = 0; k < points.size(); ++k) {
-    trajectories[k].category = train.sequences[k].category;
+    trajectories[k].category = category[k];
     for (std::size_t r = 0; r * q < points[k].size(); ++r) trajectories[k].cells.push_back(cube.cell(&points[k][r * q]));
   }
   const TransitionTable table = count_transitions(trajectories);
   out.table_entries = table.entries();
 
   std::vector<std::vector<double>> log_w(trajectories.size());
-  std::vector<std::vector<bool>> counted(trajectories.size());
-  for (std::size_t k = 0; k < trajectories.size(); ++k) {
-    log_w[k] = iptw_log_weights(table, trajectories[k], config.stabilized);
-    const auto& events = train.sequences[k].events;
-    counted[k].assign(events.size() + 1, false);
-    for (std::size_t j = 0; j < events.size(); ++j) counted[k][j] = !events[j].is_stimulus;
-  }
+  for (std::size_t k = 0; k < trajectories.size(); ++k) log_w[k] = iptw_log_weights(table, trajectories[k], config.stabilized);
   out.weight = finalize_weights(log_w, counted, config.truncate);
   out.summary = summarize_weights(out.weight, counted);
   return out;

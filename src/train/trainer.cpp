@@ -548,14 +548,14 @@ TrainResult Trainer::fit(const SequenceSource& train, const SequenceSource* dev)
   const IntegralOptions evaluation = config_.evaluation_integral();
   const LossWeights weights = config_.loss_weights();
   const IptwConfig iptw = config_.iptw();
-  if (iptw.enabled() && !train.in_memory())
-    throw Error("train: \"iptw\" refits its weights on every training sequence at once; train from an event log "
-                "rather than an event store");
-  if (iptw.enabled())
-    for (const auto& seq : train.in_memory()->sequences)
-      if (seq.category < 0)
-        throw Error("train: \"iptw\": training user '" + seq.user +
-                    "' has no category (a users file with a category for every training user)");
+  if (iptw.enabled()) {
+    try {
+      check_iptw_categories(train);
+    } catch (const Error& e) {
+      throw Error(std::string("train: \"iptw\": ") + e.what() +
+                  " (a users file or a category column with a category for every training user)");
+    }
+  }
   auto stop_now = [&] { return dev && config_.patience > 0 && state.bad_epochs >= config_.patience; };
 
   const std::vector<std::size_t> lengths = train.lengths();
@@ -626,7 +626,7 @@ TrainResult Trainer::fit(const SequenceSource& train, const SequenceSource* dev)
     // Algorithm 1: the weights are refitted after every η-th epoch from the parameters just
     // trained (none after the last epoch, where nothing would use them).
     if (iptw.enabled() && epoch % iptw.refit_every == 0 && epoch < config_.epochs) {
-      IptwWeights fitted = fit_iptw_weights(*model_, *train.in_memory(), iptw, ctx_);
+      IptwWeights fitted = fit_iptw_weights(*model_, train, iptw, ctx_);
       state.iptw_weights = std::move(fitted.weight);
       record.iptw = fitted.to_json();
     }

@@ -4,11 +4,13 @@
 // data in memory.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "../test_support.h"
 #include "tpp/cli/convert.h"
+#include "tpp/core/error.h"
 #include "tpp/cli/evaluate.h"
 #include "tpp/cli/inspect.h"
 #include "tpp/cli/predict.h"
@@ -95,6 +97,57 @@ TEST(StoreCommands, TrainingFromAStoreEqualsTrainingInMemory) {
     ASSERT_EQ(run_train(t), 0);
     expect_same_parameters(dir.file("memory.tpp"), dir.file("store.tpp"));
   }
+}
+
+// IPTW refits read a store 256 sequences at a time: the same weights, so the same model, as from
+// the log in memory; a store without categories is refused before training, naming a user.
+TEST(StoreCommands, IptwTrainingFromAStoreEqualsTrainingInMemory) {
+  testing::TempDir dir;
+  ASSERT_EQ(run_simulate(hawkes_simulation(dir.file("sim.jsonl"))), 0);
+  std::vector<nlohmann::json> users;
+  {
+    std::ifstream in(dir.file("sim.users.jsonl"));
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) users.push_back(nlohmann::json::parse(line));
+  }
+  ASSERT_EQ(users.size(), 40u);
+  {
+    std::ofstream out(dir.file("sim.users.jsonl"));
+    for (std::size_t i = 0; i < users.size(); ++i) {
+      users[i]["category"] = i % 3 == 0 ? "x" : "y";
+      out << users[i].dump() << "\n";
+    }
+  }
+  ConvertOptions c;
+  c.input = dir.file("sim.jsonl");
+  c.output = dir.file("sim.tpps");
+  c.reader.users = dir.file("sim.users.jsonl");  // convert reads a users file only when named
+  ::testing::internal::CaptureStderr();
+  ASSERT_EQ(run_convert(c), 0);
+  ::testing::internal::GetCapturedStderr();
+  TrainOptions t;
+  t.config = R"({"model": "nhp", "hidden_size": 4,
+                 "train": {"epochs": 3, "lr": 0.01, "batch_size": 8, "seed": 2,
+                           "iptw": {"bins": 5, "refit_every": 1, "stabilized": true}}})";
+  t.common.quiet = true;
+  t.train = dir.file("sim.jsonl");
+  t.output = dir.file("memory.tpp");
+  ASSERT_EQ(run_train(t), 0);
+  t.train = dir.file("sim.tpps");
+  t.output = dir.file("store.tpp");
+  ASSERT_EQ(run_train(t), 0);
+  expect_same_parameters(dir.file("memory.tpp"), dir.file("store.tpp"));
+
+  ASSERT_EQ(run_simulate(hawkes_simulation(dir.file("plain.tpps"))), 0);
+  t.train = dir.file("plain.tpps");
+  t.output = dir.file("plain.tpp");
+  try {
+    run_train(t);
+    ADD_FAILURE() << "a store without categories trained with iptw";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("has no category"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("plain.tpp")));
 }
 
 TEST(StoreCommands, EvaluatePredictAndInspectReadAStore) {

@@ -27,6 +27,7 @@
 namespace tpp {
 
 class Model;
+class SequenceSource;
 
 // The train config's "iptw" object (TrainConfig::iptw()).
 struct IptwConfig {
@@ -137,7 +138,12 @@ struct IptwWeights {
 
 // Encodes every training sequence with the model's current parameters (evaluation mode, no
 // gradients), bins the embeddings and returns the weights. Every training user needs a category.
+// A source is read 256 sequences at a time (an event store is never loaded whole); what is kept
+// grows with the data: q′ + 1 doubles per event (the projected embeddings, then the weights).
+IptwWeights fit_iptw_weights(Model& model, const SequenceSource& train, const IptwConfig& config, const Context& ctx);
 IptwWeights fit_iptw_weights(Model& model, const Dataset& train, const IptwConfig& config, const Context& ctx);
+// Throws, naming the user, if a training sequence has no category (streaming through a store).
+void check_iptw_categories(const SequenceSource& train);
 
 // batch.weight for a training batch: the stored weights of its sequences (Batch::sequence_id).
 torch::Tensor batch_weights(const Batch& batch, const std::vector<std::vector<double>>& weights);
