@@ -11,7 +11,7 @@ DEB_PACKAGES := cmake make g++ ccache libtorch-dev libopenblas0-pthread libgtest
 DEB_PACKAGES += zlib1g-dev time
 DEB_PACKAGES += python3-dev pybind11-dev python3-numpy python3-pandas python3-pytest
 
-.PHONY: all deps configure build run test bench experiments experiments-expert gpu clean python fuzz
+.PHONY: all deps configure build run test bench experiments experiments-expert experiments-iptw gpu clean python fuzz
 
 all: build
 
@@ -60,6 +60,10 @@ bench: build
 experiments: build
 	bash experiments/run_all.sh $(TPP)
 	bash experiments/expert_synthetic/run.sh $(TPP) all
+
+# Every table of docs/iptw.md (Yuchi & Zhu's synthetic experiments, ablations, the real-data case).
+experiments-iptw: build
+	bash experiments/iptw/all.sh $(TPP)
 
 # ExPERT's synthetic experiments alone: every table of docs/expert.md and the Fig. 5 SVGs
 # (out/experiments/expert/); sizes as docs/expert.md states them.
