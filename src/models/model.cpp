@@ -75,10 +75,12 @@ LikelihoodTerms Model::likelihood_terms(const History& history, const IntegralOp
     auto event_lambda = at_action_types(b, lambda_at_event.narrow(1, 0, L));
     terms.log_intensity = torch::where(b.action_mask, safe_log(event_lambda), torch::zeros({}, event_lambda.options()));
   };
-  // The intensities of one node across the batch; the integral holds at most kMaxIntensityElements
-  // of them at once (a 1,754-type THP evaluation held 1.2 GB in one tensor).
+  // The intensities of one node across the batch; without gradients the integral holds at most
+  // kMaxIntensityElements of them at once (a 1,754-type THP evaluation held 1.2 GB in one tensor).
   const int64_t per_node = B * (L + 1) * std::max(num_types(), 1);
-  if (per_node * (1 + S) <= kMaxIntensityElements) {
+  // Under autograd every chunk's graph is kept until backward, so chunks would save nothing: the
+  // budget bounds evaluation (no gradients), and training stays one call.
+  if (per_node * (1 + S) <= kMaxIntensityElements || torch::GradMode::is_enabled()) {
     // One intensity evaluation for both terms: slot 0 of each interval holds the elapsed time of
     // the event closing it (interval i ends at event i after dtime_i; the last has none), the other
     // S slots the integration nodes.
