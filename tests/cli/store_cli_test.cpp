@@ -54,6 +54,23 @@ void expect_same_parameters(const std::string& a, const std::string& b) {
   EXPECT_EQ(x.schema.action_names, y.schema.action_names);
 }
 
+// Trains `config` from the log and from the store (with the same data as dev set when `dev`),
+// and expects the same parameters.
+void expect_store_trains_like_memory(const testing::TempDir& dir, const std::string& config, bool dev) {
+  TrainOptions t;
+  t.config = config;
+  t.common.quiet = true;
+  t.train = dir.file("sim.jsonl");
+  if (dev) t.dev = t.train;
+  t.output = dir.file("memory.tpp");
+  ASSERT_EQ(run_train(t), 0);
+  t.train = dir.file("sim.tpps");
+  if (dev) t.dev = t.train;
+  t.output = dir.file("store.tpp");
+  ASSERT_EQ(run_train(t), 0);
+  expect_same_parameters(dir.file("memory.tpp"), dir.file("store.tpp"));
+}
+
 }  // namespace
 
 TEST(StoreCommands, SimulatedStoreHoldsWhatTheEventLogHolds) {
@@ -84,18 +101,7 @@ TEST(StoreCommands, TrainingFromAStoreEqualsTrainingInMemory) {
   for (const char* model : {R"({"model": "hawkes", "train": {"epochs": 3, "lr": 0.05, "batch_size": 8}})",
                             R"({"model": "rmtpp", "hidden": 8, "train": {"epochs": 2, "lr": 0.01, "batch_size": 8}})"}) {
     SCOPED_TRACE(model);
-    TrainOptions t;
-    t.config = model;
-    t.common.quiet = true;
-    t.train = dir.file("sim.jsonl");
-    t.dev = dir.file("sim.jsonl");
-    t.output = dir.file("memory.tpp");
-    ASSERT_EQ(run_train(t), 0);
-    t.train = dir.file("sim.tpps");
-    t.dev = dir.file("sim.tpps");
-    t.output = dir.file("store.tpp");
-    ASSERT_EQ(run_train(t), 0);
-    expect_same_parameters(dir.file("memory.tpp"), dir.file("store.tpp"));
+    expect_store_trains_like_memory(dir, model, true);
   }
 }
 
@@ -130,13 +136,7 @@ TEST(StoreCommands, IptwTrainingFromAStoreEqualsTrainingInMemory) {
                  "train": {"epochs": 3, "lr": 0.01, "batch_size": 8, "seed": 2,
                            "iptw": {"bins": 5, "refit_every": 1, "stabilized": true}}})";
   t.common.quiet = true;
-  t.train = dir.file("sim.jsonl");
-  t.output = dir.file("memory.tpp");
-  ASSERT_EQ(run_train(t), 0);
-  t.train = dir.file("sim.tpps");
-  t.output = dir.file("store.tpp");
-  ASSERT_EQ(run_train(t), 0);
-  expect_same_parameters(dir.file("memory.tpp"), dir.file("store.tpp"));
+  expect_store_trains_like_memory(dir, t.config, false);
 
   ASSERT_EQ(run_simulate(hawkes_simulation(dir.file("plain.tpps"))), 0);
   t.train = dir.file("plain.tpps");
