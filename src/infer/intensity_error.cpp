@@ -48,10 +48,6 @@ double sequence_error(const SequenceIntensity& m, const SequenceIntensity& t, co
   return integral / (t_end - t_start);
 }
 
-}  // namespace
-
-namespace {
-
 void read_mark_schedule(const nlohmann::json& j, IntensityTruth& truth) {
   const std::string where = "truth: \"mark_schedule\"";
   if (!j.is_object() || !j.contains("types") || !j.contains("phases"))
@@ -158,9 +154,7 @@ IntensityTruth IntensityTruth::from_json(const nlohmann::json& spec, const std::
     }
     return truth;
   }
-  {
-    truth.all = truth_predictor(j, base_dir, ctx);
-  }
+  truth.all = truth_predictor(j, base_dir, ctx);
   return truth;
 }
 

@@ -176,10 +176,6 @@ torch::Tensor median_time(Model& model, const History& history, const torch::Ten
   return s;
 }
 
-}  // namespace
-
-namespace {
-
 // Rows of the batch per model call such that one panel of them holds at most max_chunk_elements
 // intensities (at least 1).
 int64_t rows_per_call(const Model& model, int64_t intervals, int nodes, std::int64_t max_chunk) {
@@ -411,7 +407,6 @@ NextEventPrediction predict_closed_form(const History& history, const NextEventL
 }
 
 }  // namespace
-
 
 NextEventPrediction predict_next_event(Model& model, const History& history, const PredictOptions& o) {
   check_predict_options(o);

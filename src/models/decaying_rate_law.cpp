@@ -9,11 +9,6 @@ namespace tpp {
 
 namespace {
 
-double smallest_normal(const torch::Tensor& x) {
-  return x.scalar_type() == torch::kFloat32 ? static_cast<double>(std::numeric_limits<float>::min())
-                                            : std::numeric_limits<double>::min();
-}
-
 double epsilon(const torch::Tensor& x) {
   return x.scalar_type() == torch::kFloat32 ? static_cast<double>(std::numeric_limits<float>::epsilon())
                                             : std::numeric_limits<double>::epsilon();
@@ -37,14 +32,13 @@ torch::Tensor poisson_reciprocal_mean(const torch::Tensor& a, const torch::Tenso
   const int64_t W = static_cast<int64_t>(std::ceil(width_d));
   const int64_t chunk = std::max<int64_t>(1, (int64_t{1} << 22) / W);
   const auto steps = torch::arange(W, a.options());
-  const double tiny = smallest_normal(a);
   std::vector<torch::Tensor> parts;
   for (int64_t s = 0; s < P; s += chunk) {
     const int64_t n_rows = std::min(chunk, P - s);
     auto a_s = a.narrow(0, s, n_rows).unsqueeze(1);
     auto n = first.narrow(0, s, n_rows).unsqueeze(1) + steps;  // [rows, W]
     // log P(N = n), with 0·log 0 = 0 (a = 0: all mass at n = 0) and finite gradients.
-    auto log_pmf = n * torch::log(a_s.clamp_min(tiny)) - a_s - torch::lgamma(n + 1);
+    auto log_pmf = n * torch::log(timing::floor_time(a_s)) - a_s - torch::lgamma(n + 1);
     auto denominator = c.narrow(0, s, n_rows).unsqueeze(1) + beta.narrow(0, s, n_rows).unsqueeze(1) * n;
     parts.push_back((torch::exp(log_pmf) / denominator).sum(1));
   }

@@ -1,7 +1,5 @@
 #include "tpp/train/iptw.h"
 
-#include "tpp/data/sequence_source.h"
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -10,6 +8,7 @@
 
 #include "tpp/core/error.h"
 #include "tpp/core/rng.h"
+#include "tpp/data/sequence_source.h"
 #include "tpp/data/summary.h"
 #include "tpp/models/model.h"
 
@@ -270,7 +269,9 @@ IptwWeights fit_iptw_weights(Model& model, const Dataset& train, const IptwConfi
 IptwWeights fit_iptw_weights(Model& model, const SequenceSource& train, const IptwConfig& config, const Context& ctx) {
   // Projected embeddings of every sequence, (n + 1) rows of q' values each, with its category and
   // which of its intervals an action closes; the sequences are read 256 at a time, so a store is
-  // never held whole (what is kept is 8 bytes per event and dimension, plus the weights).
+  // never held whole (what is kept is 8 bytes per event and dimension, plus the weights). A source
+  // in memory is batched in place, without copying its sequences.
+  const Dataset* whole = train.in_memory();
   const std::size_t N = train.size();
   std::vector<std::vector<double>> points(N);
   std::vector<int> category(N, -1);
@@ -282,10 +283,8 @@ IptwWeights fit_iptw_weights(Model& model, const SequenceSource& train, const Ip
     torch::NoGradGuard guard;
     torch::Tensor projection;
     for (const auto& indices : length_sorted_batch_indices(train, 256)) {
-      const Dataset part = train.load(indices);
-      std::vector<std::size_t> local(indices.size());
-      for (std::size_t i = 0; i < local.size(); ++i) local[i] = i;
-      Batch b = make_batch(part, local, ctx);
+      const Dataset part = whole ? Dataset{} : train.load(indices);
+      Batch b = whole ? make_batch(*whole, indices, ctx) : make_batch(part, ctx);
       torch::Tensor h = model.embedding(model.encode(b)).to(torch::kCPU, torch::kFloat64);
       if (!projection.defined()) {
         projection = embedding_projection(h.size(2), config.dims, config.seed);
@@ -294,7 +293,7 @@ IptwWeights fit_iptw_weights(Model& model, const SequenceSource& train, const Ip
       const torch::Tensor z = h.matmul(projection).contiguous();
       auto za = z.accessor<double, 3>();
       for (std::size_t b_i = 0; b_i < indices.size(); ++b_i) {
-        const Sequence& seq = part.sequences[b_i];
+        const Sequence& seq = whole ? whole->sequences[indices[b_i]] : part.sequences[b_i];
         if (seq.category < 0)
           throw Error("iptw: training user '" + seq.user + "' has no category (every training user needs one)");
         const std::size_t k = indices[b_i], n = seq.events.size();
