@@ -10,7 +10,8 @@
 # seed of each run; default "1 2 3"), EPOCHS (overrides the configs' 30), KS and ALPHAS (the Fig. 5
 # sweeps; default every value of the paper), VARIANTS (the e-commerce ablation), SIZE (a JSON object
 # merged into every model config, e.g. '{"d_model": 32, "layers": 2}'), JOBS (runs in parallel,
-# default 2), THREADS (per run, default 1), DTYPE (default float32). Results: $OUT (default
+# default 2), THREADS (per run, default 1), DTYPE (default float32), PLACEMENT (the Fig. 5 stimulus
+# times: onsets, the default, or random, drawn per sequence; README.md §1). Results: $OUT (default
 # out/experiments/expert), tables in $OUT/tables.md.
 #
 # Baselines: "thp" is THP given the stimuli as events of their own types (tpp's THP conditions on
@@ -32,6 +33,7 @@ THREADS=${THREADS:-1}
 JOBS=${JOBS:-2}
 DTYPE=${DTYPE:-float32}
 SIZE=${SIZE:-"{}"}
+PLACEMENT=${PLACEMENT:-onsets}
 mkdir -p "$OUT/data" "$OUT/models" "$OUT/logs" "$OUT/results"
 
 # generate NAME PROCESS [--param k=v ...]: the log (seed 1), its A/B splits per seed, and a dev set
@@ -94,7 +96,7 @@ task() {
 count() {
   local k seed
   for k in ${KS:-1 2 3 4 5 6 7 8 9 10}; do
-    generate "count_K$k" stimulus_count --param num_stimuli="$k"
+    generate "count_K$k" stimulus_count --param num_stimuli="$k" --param placement="$PLACEMENT"
     for seed in $SEEDS; do
       task fit "count_K$k" "$HERE/configs/thp.json" thp "$seed" "$LL"
       task fit "count_K$k" "$HERE/configs/thp.json" thp_blind "$seed" "$LL" '{}' _actions
@@ -107,7 +109,7 @@ selfexc() {
   local a seed
   for a in ${ALPHAS:-0.3 0.4 0.5 0.6 0.7 0.8}; do
     generate "selfexc_a$a" stimulus_count --param num_stimuli=2 --param onset_ratio=0.4 \
-      --param stimulus_slope=0.2 --param alpha="$a" --param mu=0.3 --param beta=1
+      --param stimulus_slope=0.2 --param alpha="$a" --param mu=0.3 --param beta=1 --param placement="$PLACEMENT"
     for seed in $SEEDS; do
       task fit "selfexc_a$a" "$HERE/configs/thp.json" thp "$seed" "$LL"
       task fit "selfexc_a$a" "$HERE/configs/thp.json" thp_blind "$seed" "$LL" '{}' _actions

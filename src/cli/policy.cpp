@@ -91,7 +91,8 @@ int run_policy_evaluate(const PolicyEvaluateOptions& o) {
   nlohmann::json result = nlohmann::json::object();
   if (o.simulator.empty()) {
     const ActionLog log = read_action_log(o.log, schema);
-    const auto estimate = off_policy_estimate(bundle, log, o.log, ctx);
+    if (o.model_rollouts < 0) throw Error("--model-rollouts: must be >= 0");
+    const auto estimate = off_policy_estimate(bundle, log, o.log, ctx, o.model_rollouts);
     result = {{"off_policy_value", estimate.value},
               {"ci95", {estimate.value - estimate.half_width, estimate.value + estimate.half_width}},
               {"effective_sample_size", estimate.effective_sample_size},
@@ -99,14 +100,25 @@ int run_policy_evaluate(const PolicyEvaluateOptions& o) {
               {"per_decision_ci95", {estimate.per_decision_low, estimate.per_decision_high}},
               {"logged_value", estimate.logged_value},
               {"users", estimate.users}};
-    if (o.common.json)
+    if (estimate.has_doubly_robust) {
+      result["doubly_robust_value"] = estimate.doubly_robust_value;
+      result["doubly_robust_ci95"] = {estimate.doubly_robust_low, estimate.doubly_robust_high};
+      result["model_value"] = estimate.model_value;
+    }
+    if (o.common.json) {
       std::cout << result.dump() << "\n";
-    else
-      std::cout << fmt::format("off-policy value {:.3f} (95% CI [{:.3f}, {:.3f}], effective sample size {:.1f} of {}); "
-                               "per decision {:.3f} (95% CI [{:.3f}, {:.3f}]); logging policy {:.3f}\n",
-                               estimate.value, estimate.value - estimate.half_width, estimate.value + estimate.half_width,
-                               estimate.effective_sample_size, estimate.users, estimate.per_decision_value,
-                               estimate.per_decision_low, estimate.per_decision_high, estimate.logged_value);
+      return 0;
+    }
+    std::cout << fmt::format("off-policy value {:.3f} (95% CI [{:.3f}, {:.3f}], effective sample size {:.1f} of {}); "
+                             "per decision {:.3f} (95% CI [{:.3f}, {:.3f}]); ",
+                             estimate.value, estimate.value - estimate.half_width, estimate.value + estimate.half_width,
+                             estimate.effective_sample_size, estimate.users, estimate.per_decision_value,
+                             estimate.per_decision_low, estimate.per_decision_high);
+    if (estimate.has_doubly_robust)
+      std::cout << fmt::format("doubly robust {:.3f} (95% CI [{:.3f}, {:.3f}]); model alone {:.3f}; ",
+                               estimate.doubly_robust_value, estimate.doubly_robust_low, estimate.doubly_robust_high,
+                               estimate.model_value);
+    std::cout << fmt::format("logging policy {:.3f}\n", estimate.logged_value);
     return 0;
   }
   SimulatorConfig sim = read_simulator(o.simulator);
@@ -171,6 +183,19 @@ int run_policy_evaluate(const PolicyEvaluateOptions& o) {
       if (!out) throw Error(temporary + ": write failed");
     });
   }
+  if (!o.utilities.empty())
+    write_atomically(o.utilities, [&](const std::string& temporary) {
+      std::ofstream out(temporary);
+      out << "user";
+      for (const auto& r : rows) out << ",\"" << r.name << "\"";
+      out << "\n";
+      for (int i = 0; i < users; ++i) {
+        out << i;
+        for (const auto& r : rows) out << "," << fmt::format("{:.17g}", r.utilities[static_cast<std::size_t>(i)]);
+        out << "\n";
+      }
+      if (!out) throw Error(temporary + ": write failed");
+    });
   if (o.common.json)
     std::cout << nlohmann::json{{"users", users}, {"results", table}}.dump() << "\n";
   else
@@ -293,6 +318,10 @@ void add_policy(CLI::App& app, CommandAction& action) {
     cmd->add_option("--schedule-period", o->schedule_period, "fixed schedule: time between actions")->capture_default_str();
     cmd->add_flag("!--no-baselines", o->baselines, "the learned policy only");
     cmd->add_option("--markdown", o->markdown, "write the table as markdown to this file");
+    cmd->add_option("--utilities", o->utilities, "write every simulated user's utility under every policy to this CSV");
+    cmd->add_option("--model-rollouts", o->model_rollouts,
+                    "off-policy: model rollouts per decision and action for the doubly robust estimate (0: none)")
+        ->capture_default_str();
     cmd->callback([o, &action] { action = [o] { return run_policy_evaluate(*o); }; });
   }
   {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -227,30 +228,50 @@ int best_single_action(PolicyBundle& b, const ActionLog& log, int rollouts, cons
 
 namespace {
 
-// Weighted per-decision importance sampling (see evaluation.h) of the users picked by `rows`.
-double per_decision_value(const std::vector<LoggedTrajectory>& users, const std::vector<std::size_t>& rows) {
+// Weighted per-decision importance sampling (see evaluation.h) of the users picked by `rows`;
+// doubly robust when `model` (the trajectories then carry Q̂ and V̂ at each decision).
+double per_decision_value(const std::vector<LoggedTrajectory>& users, const std::vector<std::size_t>& rows, bool model) {
   std::size_t segments = 0;
   for (std::size_t i : rows) segments = std::max(segments, users[i].segment_utility.size());
-  std::vector<double> cumulative(rows.size(), 0.0), log_rho(rows.size());
+  const std::size_t n = rows.size();
+  std::vector<double> cumulative(n, 0.0), log_rho(n), weight(n, 1.0 / static_cast<double>(n)), previous(n);
   double value = 0.0;
   for (std::size_t k = 0; k < segments; ++k) {
-    for (std::size_t r = 0; r < rows.size(); ++r) {
+    previous = weight;
+    for (std::size_t r = 0; r < n; ++r) {
       const auto& u = users[rows[r]];
       if (k >= 1 && k <= u.log_ratio.size()) cumulative[r] += u.log_ratio[k - 1];
       log_rho[r] = cumulative[r];
     }
     // Self-normalised in log space: scaling every ρ of a segment by one constant changes nothing.
     const double top = *std::max_element(log_rho.begin(), log_rho.end());
-    double num = 0.0, den = 0.0;
-    for (std::size_t r = 0; r < rows.size(); ++r) {
+    double den = 0.0;
+    for (std::size_t r = 0; r < n; ++r) den += weight[r] = std::exp(log_rho[r] - top);
+    for (std::size_t r = 0; r < n; ++r) {
       const auto& u = users[rows[r]];
-      const double w = std::exp(log_rho[r] - top);
-      den += w;
-      if (k < u.segment_utility.size()) num += w * u.segment_utility[k];
+      weight[r] /= den;
+      if (k < u.segment_utility.size()) value += weight[r] * u.segment_utility[k];
+      // Decision k's control variate: what the model expects from it on, under the logged action
+      // (weighted like the utility that follows it) and under π (weighted like what came before).
+      if (model && k >= 1 && k <= u.model_q.size()) value -= weight[r] * u.model_q[k - 1] - previous[r] * u.model_v[k - 1];
     }
-    value += num / den;
   }
   return value;
+}
+
+// The 2.5% and 97.5% points of `estimate` over 400 bootstrap resamples of the users.
+template <class Estimate>
+std::pair<double, double> bootstrap_interval(std::size_t users, std::uint64_t seed, Estimate estimate) {
+  constexpr int kResamples = 400;
+  Rng rng(seed);
+  std::vector<double> boot;
+  std::vector<std::size_t> pick(users);
+  for (int b = 0; b < kResamples; ++b) {
+    for (auto& i : pick) i = std::min(users - 1, static_cast<std::size_t>(rng.uniform() * users));
+    boot.push_back(estimate(pick));
+  }
+  std::sort(boot.begin(), boot.end());
+  return {boot[static_cast<std::size_t>(0.025 * (kResamples - 1))], boot[static_cast<std::size_t>(0.975 * (kResamples - 1))]};
 }
 
 }  // namespace
@@ -289,24 +310,65 @@ OffPolicyEstimate importance_estimates(const std::vector<LoggedTrajectory>& user
 
   std::vector<std::size_t> all(users.size());
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
-  out.per_decision_value = per_decision_value(users, all);
-  constexpr int kResamples = 400;
-  Rng rng(seed);
-  std::vector<double> boot;
-  std::vector<std::size_t> pick(users.size());
-  for (int b = 0; b < kResamples; ++b) {
-    for (auto& i : pick) i = std::min(users.size() - 1, static_cast<std::size_t>(rng.uniform() * users.size()));
-    boot.push_back(per_decision_value(users, pick));
+  out.per_decision_value = per_decision_value(users, all, false);
+  std::tie(out.per_decision_low, out.per_decision_high) =
+      bootstrap_interval(users.size(), seed, [&](const auto& rows) { return per_decision_value(users, rows, false); });
+  out.has_doubly_robust = std::any_of(users.begin(), users.end(), [](const LoggedTrajectory& t) { return !t.model_q.empty(); });
+  if (out.has_doubly_robust) {
+    for (const auto& t : users)
+      if (t.model_q.size() != t.log_ratio.size() || t.model_v.size() != t.log_ratio.size())
+        throw std::logic_error("importance_estimates: model values are needed at every decision of every trajectory");
+    out.doubly_robust_value = per_decision_value(users, all, true);
+    // The same resamples as the per-decision interval, so the two intervals compare like for like.
+    std::tie(out.doubly_robust_low, out.doubly_robust_high) =
+        bootstrap_interval(users.size(), seed, [&](const auto& rows) { return per_decision_value(users, rows, true); });
+    for (const auto& t : users)
+      out.model_value += (t.segment_utility[0] + (t.model_v.empty() ? 0.0 : t.model_v[0])) / static_cast<double>(users.size());
   }
-  std::sort(boot.begin(), boot.end());
-  out.per_decision_low = boot[static_cast<std::size_t>(0.025 * (kResamples - 1))];
-  out.per_decision_high = boot[static_cast<std::size_t>(0.975 * (kResamples - 1))];
   return out;
 }
 
-OffPolicyEstimate off_policy_estimate(PolicyBundle& b, const ActionLog& log, const std::string& where, const Context& ctx) {
+namespace {
+
+// Q̂(h, a) for every decision state and action: `rollouts` model rollouts under π_ξ from each state
+// right after its opportunity, the action forced first, until the state's window end. The same
+// random numbers for every action (common random numbers: the differences between actions, which
+// the control variate leans on, vary less). Rows in chunks, to bound memory. Returns [D, A].
+torch::Tensor decision_values(PolicyBundle& b, const RolloutStart& decisions, int rollouts, const Context& ctx) {
+  torch::NoGradGuard no_grad;
+  const int64_t D = decisions.quiet.size(0), A = b.config.schema.num_action_types();
+  const int64_t chunk = std::max<int64_t>(1, 8192 / rollouts);
+  auto longs = torch::TensorOptions().dtype(torch::kLong).device(ctx.device);
+  std::vector<torch::Tensor> columns;
+  for (int64_t a = 0; a < A; ++a) {
+    std::vector<torch::Tensor> parts;
+    for (int64_t begin = 0; begin < D; begin += chunk) {
+      const int64_t n = std::min(chunk, D - begin);
+      auto index = torch::arange(begin, begin + n, longs).repeat({rollouts});
+      auto start = decisions.select(index);
+      start.first_action = torch::full({n * rollouts}, a, longs);
+      RolloutOptions o;
+      o.seed = stream_seed(ctx.seed, 0xd0b + static_cast<std::uint64_t>(begin));
+      o.max_steps = b.config.optimiser.max_steps;
+      parts.push_back(rollout(b, start, o, ctx).utility.view({rollouts, n}).mean(0));
+    }
+    columns.push_back(torch::cat(parts));
+  }
+  return torch::stack(columns, 1).to(torch::kCPU).to(torch::kFloat64);
+}
+
+}  // namespace
+
+OffPolicyEstimate off_policy_estimate(PolicyBundle& b, const ActionLog& log, const std::string& where, const Context& ctx,
+                                      int rollouts) {
+  torch::NoGradGuard no_grad;
   const double horizon = b.config.utility.horizon;
   std::vector<LoggedTrajectory> users;
+  // Every decision's state, window end and π, for the model values.
+  std::vector<std::vector<torch::Tensor>> hidden(b.models.size()), cell(b.models.size());
+  std::vector<double> remaining;
+  std::vector<torch::Tensor> policy_probabilities;
+  std::vector<int64_t> taken;
   for (const auto& user : log.users) {
     MemberStates states(b, ctx);
     const double begin = user.t_end - horizon;
@@ -319,15 +381,45 @@ OffPolicyEstimate off_policy_estimate(PolicyBundle& b, const ActionLog& log, con
           if (!std::isfinite(e.propensity))
             throw Error(fmt::format("{}: user '{}': an action at time {} has no logged propensity; the off-policy "
                                     "estimate needs them", where, user.user, e.time));
-          torch::NoGradGuard no_grad;
-          auto p = torch::softmax(b.policy->logits(states.features()), -1)[0][e.mark].item<double>();
+          auto pi = torch::softmax(b.policy->logits(states.features()), -1)[0];
+          const double p = pi[e.mark].item<double>();
           t.log_ratio.push_back(std::log(std::max(p, 1e-300)) - std::log(e.propensity));
           t.segment_utility.push_back(-b.config.utility.cost[e.mark]);
+          if (rollouts > 0) {
+            for (std::size_t m = 0; m < b.models.size(); ++m) {
+              hidden[m].push_back(states.carries[m].hidden);
+              if (states.carries[m].cell.defined()) cell[m].push_back(states.carries[m].cell);
+            }
+            remaining.push_back(user.t_end - e.time);
+            policy_probabilities.push_back(pi.to(torch::kCPU).to(torch::kFloat64));
+            taken.push_back(e.mark);
+          }
         }
       }
       states.observe(e);
     }
     users.push_back(std::move(t));
+  }
+  if (rollouts > 0 && !remaining.empty()) {
+    RolloutStart decisions;
+    for (std::size_t m = 0; m < b.models.size(); ++m) {
+      RnnEncoder::Carry c;
+      c.hidden = torch::cat(hidden[m], 1);
+      if (!cell[m].empty()) c.cell = torch::cat(cell[m], 1);
+      decisions.carries.push_back(c);
+    }
+    const auto D = static_cast<int64_t>(remaining.size());
+    decisions.quiet = torch::zeros({D}, ctx.options());  // right after the opportunity
+    decisions.remaining = torch::tensor(remaining, torch::kFloat64).to(ctx.options());
+    auto q = decision_values(b, decisions, rollouts, ctx);
+    auto v = (q * torch::stack(policy_probabilities)).sum(1);
+    auto q_taken = q.gather(1, torch::tensor(taken, torch::kLong).unsqueeze(1)).squeeze(1);
+    int64_t d = 0;
+    for (auto& t : users)
+      for (std::size_t k = 0; k < t.log_ratio.size(); ++k, ++d) {
+        t.model_q.push_back(q_taken[d].item<double>());
+        t.model_v.push_back(v[d].item<double>());
+      }
   }
   return importance_estimates(users, stream_seed(ctx.seed, 0x0b5));
 }

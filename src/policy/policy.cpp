@@ -33,6 +33,8 @@ RolloutStart RolloutStart::select(const torch::Tensor& index) const {
     out.carries.push_back(picked);
   }
   out.quiet = quiet.index_select(0, index);
+  if (remaining.defined()) out.remaining = remaining.index_select(0, index);
+  if (first_action.defined()) out.first_action = first_action.index_select(0, index);
   return out;
 }
 
@@ -102,12 +104,27 @@ RolloutResult rollout(PolicyBundle& b, const RolloutStart& start, const RolloutO
 
   std::vector<RnnEncoder::Carry> carries = start.carries;
   auto q = start.quiet;
-  auto remaining = torch::full({B}, b.config.utility.horizon, options);
+  auto remaining = start.remaining.defined() ? start.remaining.to(options) : torch::full({B}, b.config.utility.horizon, options);
   auto alive = torch::ones({B}, longs.dtype(torch::kBool));
   RolloutResult out;
   out.utility = torch::zeros({B}, options);
   out.log_prob = torch::zeros({B}, options);
   out.actions = torch::zeros({B}, options);
+  // Enters the actions given by `weights` ([B, A], one-hot or relaxed) at the opportunities in
+  // `where`: their cost, their count, and their tokens after gap 0.
+  auto act = [&](std::vector<RnnEncoder::Carry>& states, const torch::Tensor& weights, const torch::Tensor& where) {
+    auto action_cost = (weights * cost).sum(-1);
+    out.utility = out.utility - torch::where(where, action_cost, torch::zeros_like(action_cost));
+    out.actions = out.actions + torch::where(where, 1 - weights.select(1, 0).detach(), torch::zeros_like(action_cost));
+    auto tokens = torch::cat({torch::zeros({B, E + 1}, options), weights}, 1);
+    std::vector<RnnEncoder::Carry> acted;
+    for (int64_t m = 0; m < M; ++m) acted.push_back(b.models[m]->advance(states[m], tokens, torch::zeros({B}, options)));
+    keep_where(states, acted, where);
+  };
+  if (start.first_action.defined()) {
+    auto forced = start.first_action.to(longs);
+    act(carries, torch::one_hot(forced.clamp_min(0), A).to(options), forced >= 0);
+  }
   const double tiny = std::numeric_limits<float>::min();
   for (int step = 0; step < o.max_steps && alive.any().item<bool>(); ++step) {
     std::vector<torch::Tensor> heads;
@@ -158,14 +175,8 @@ RolloutResult rollout(PolicyBundle& b, const RolloutStart& start, const RolloutO
         weights = hard - soft.detach() + soft;
       }
     }
-    auto action_cost = (weights * cost).sum(-1);
-    out.utility = out.utility - torch::where(opportunity, action_cost, torch::zeros_like(action_cost));
-    out.actions = out.actions + torch::where(opportunity, 1 - weights.select(1, 0).detach(), torch::zeros_like(action_cost));
     // The action enters as a token after gap 0: the weights placed in the action tokens' columns.
-    auto tokens = torch::cat({torch::zeros({B, E + 1}, options), weights}, 1);
-    std::vector<RnnEncoder::Carry> acted;
-    for (int64_t m = 0; m < M; ++m) acted.push_back(b.models[m]->advance(after[m], tokens, torch::zeros({B}, options)));
-    keep_where(after, acted, opportunity);
+    act(after, weights, opportunity);
     keep_where(carries, after, now);
     remaining = remaining - torch::where(now, tau, torch::zeros_like(tau));
     q = torch::zeros_like(q);

@@ -28,8 +28,9 @@ const ConfigFields<StimulusCountConfig>& StimulusCountConfig::fields() {
           .field("scale", &C::scale, "time scale s of the ramps", g::positive())
           .field("t_end", &C::t_end, "end of the window [0, t_end]", g::positive())
           .field("placement", &C::placement,
-                 "\"onsets\": t_k = γ k T/(K+1), so every stimulus acts; \"uniform\": t_k = k T/(K+1)",
-                 rules::one_of({"onsets", "uniform"}));
+                 "\"onsets\": t_k = γ k T/(K+1), so every stimulus acts; \"uniform\": t_k = k T/(K+1); "
+                 "\"random\": t_k uniform in [0, γT), drawn per sequence",
+                 rules::one_of({"onsets", "uniform", "random"}));
   return fields;
 }
 
@@ -42,14 +43,26 @@ StimulusCountConfig StimulusCountConfig::from_json(const nlohmann::json& j) {
 nlohmann::json StimulusCountConfig::to_json() const { return fields().write(*this); }
 
 std::vector<double> StimulusCountConfig::stimulus_times() const {
+  if (placement == "random") throw std::logic_error("stimulus_count: random stimulus times are drawn per sequence");
   std::vector<double> times;
   const double spread = placement == "onsets" ? onset_ratio * t_end : t_end;
   for (int k = 1; k <= num_stimuli; ++k) times.push_back(spread * k / (num_stimuli + 1));
   return times;
 }
 
+std::vector<double> StimulusCountConfig::stimulus_times(Rng& rng) const {
+  if (placement != "random") return stimulus_times();
+  std::vector<double> times;
+  for (int k = 0; k < num_stimuli; ++k) times.push_back(rng.uniform() * onset_ratio * t_end);
+  std::sort(times.begin(), times.end());
+  return times;
+}
+
 StimulusCountTarget::StimulusCountTarget(StimulusCountConfig config)
     : config_(std::move(config)), stimulus_times_(config_.stimulus_times()) {}
+
+StimulusCountTarget::StimulusCountTarget(StimulusCountConfig config, std::vector<double> stimulus_times)
+    : config_(std::move(config)), stimulus_times_(std::move(stimulus_times)) {}
 
 double StimulusCountTarget::stimulus_term(double t) const {
   double sum = 0.0;
@@ -93,10 +106,6 @@ GeneratedData generate_stimulus_count(const StimulusCountConfig& config, std::si
   schema.action_names = {"action"};
   schema.stimulus_names = {"stimulus"};
   schema.affects = {{0}};
-  std::vector<Event> stimuli;
-  const auto times = config.stimulus_times();
-  for (std::size_t k = 0; k < times.size(); ++k)
-    stimuli.push_back(Event{times[k], 0, true, "stimulus " + std::to_string(k + 1) + " of " + std::to_string(times.size()), {}});
   ThinningOptions options;
   options.t_start = 0.0;
   options.t_end = config.t_end;
@@ -104,7 +113,13 @@ GeneratedData generate_stimulus_count(const StimulusCountConfig& config, std::si
   options.lookahead = 1.0 / config.beta;
   for (std::size_t i = 0; i < n_seq; ++i) {
     Rng rng(stream_seed(seed, i));
-    StimulusCountTarget target(config);
+    // Random placements draw from a stream of their own, so the fixed ones keep their sequences.
+    Rng placement_rng(stream_seed(stream_seed(seed, 0x5715), i));
+    const auto times = config.stimulus_times(placement_rng);
+    std::vector<Event> stimuli;
+    for (std::size_t k = 0; k < times.size(); ++k)
+      stimuli.push_back(Event{times[k], 0, true, "stimulus " + std::to_string(k + 1) + " of " + std::to_string(times.size()), {}});
+    StimulusCountTarget target(config, times);
     Sequence seq = simulate_thinning(target, options, rng, stimuli);
     seq.user = "u" + std::to_string(i);
     seq.t_start = 0.0;
@@ -117,9 +132,17 @@ GeneratedData generate_stimulus_count(const StimulusCountConfig& config, std::si
 
 namespace {
 
-// The stimulus schedule follows from the config, so the truth entry adds nothing.
-std::unique_ptr<GroundTruthTarget> stimulus_count_target(const StimulusCountConfig& config, const nlohmann::json&) {
-  return std::make_unique<StimulusCountTarget>(config);
+// The truth entry holds the sequence's stimulus times (drawn per sequence under "random").
+std::unique_ptr<GroundTruthTarget> stimulus_count_target(const StimulusCountConfig& config, const nlohmann::json& truth) {
+  if (config.placement != "random") return std::make_unique<StimulusCountTarget>(config);
+  if (!truth.is_object() || !truth.contains("stimulus_times") || !truth["stimulus_times"].is_array())
+    throw Error("stimulus_count truth: \"stimulus_times\" is required with placement \"random\"");
+  std::vector<double> times;
+  for (const auto& t : truth["stimulus_times"]) {
+    if (!t.is_number() || !std::isfinite(t.get<double>())) throw Error("stimulus_count truth: stimulus_times: must be finite numbers");
+    times.push_back(t.get<double>());
+  }
+  return std::make_unique<StimulusCountTarget>(config, std::move(times));
 }
 
 }  // namespace

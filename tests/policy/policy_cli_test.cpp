@@ -3,6 +3,7 @@
 // read back identically, and malformed policy configs rejected with errors naming file and key.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -99,11 +100,28 @@ TEST(PolicyCli, SimulateFitEvaluateActEndToEnd) {
   e.simulator = kSimulator;
   e.users = 30;
   e.markdown = dir.file("table.md");
+  e.utilities = dir.file("utilities.csv");
   auto table = nlohmann::json::parse(captured([&] { ASSERT_EQ(run_policy_evaluate(e), 0); }));
   ASSERT_EQ(table["results"].size(), 8u);  // learned, never, always ×2, random, best single, schedule, greedy
   EXPECT_EQ(table["results"][0]["policy"], "learned policy");
   EXPECT_EQ(table["results"][1]["actions_per_user"], 0.0);
   EXPECT_TRUE(std::filesystem::exists(e.markdown));
+  // The per-user utilities: a header and one row per user, whose columns average to the table's means.
+  {
+    std::ifstream in(e.utilities);
+    std::string line;
+    ASSERT_TRUE(std::getline(in, line));
+    EXPECT_EQ(line.rfind("user,\"learned policy\",\"never act\"", 0), 0u) << line;
+    double learned = 0.0;
+    int rows = 0;
+    while (std::getline(in, line)) {
+      const auto first = line.find(','), second = line.find(',', first + 1);
+      learned += std::stod(line.substr(first + 1, second - first - 1));
+      ++rows;
+    }
+    EXPECT_EQ(rows, 30);
+    EXPECT_NEAR(learned / rows, table["results"][0]["mean_utility"].get<double>(), 1e-9);
+  }
 
   PolicyEvaluateOptions off;
   off.common.json = true;
@@ -112,6 +130,14 @@ TEST(PolicyCli, SimulateFitEvaluateActEndToEnd) {
   auto estimate = nlohmann::json::parse(captured([&] { ASSERT_EQ(run_policy_evaluate(off), 0); }));
   EXPECT_GT(estimate["effective_sample_size"].get<double>(), 0.0);
   EXPECT_LE(estimate["effective_sample_size"].get<double>(), 40.0);
+  // The doubly robust estimate comes by default, and not with --model-rollouts 0.
+  ASSERT_TRUE(estimate.contains("doubly_robust_value"));
+  EXPECT_TRUE(std::isfinite(estimate["doubly_robust_value"].get<double>()));
+  EXPECT_LE(estimate["doubly_robust_ci95"][0].get<double>(), estimate["doubly_robust_ci95"][1].get<double>());
+  off.model_rollouts = 0;
+  EXPECT_FALSE(nlohmann::json::parse(captured([&] { ASSERT_EQ(run_policy_evaluate(off), 0); })).contains("doubly_robust_value"));
+  off.model_rollouts = -1;
+  EXPECT_THROW(run_policy_evaluate(off), Error);
 
   PolicyActOptions a;
   a.common.quiet = true;

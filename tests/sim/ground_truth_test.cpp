@@ -2,6 +2,8 @@
 // time-rescaling theorem on simulated data, and the coupon perturbation property.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <algorithm>
 #include <cmath>
 
@@ -168,6 +170,37 @@ TEST(StimulusCount, TimeRescalingKS) {
   EXPECT_GT(ks_exponential_pvalue(inc), 1e-3);
   // The test has power: a compensator 20% off is rejected on the same data.
   EXPECT_LT(ks_exponential_pvalue(pooled_increments(gen, "stimulus_count", 1.2)), 1e-3);
+}
+
+// "random" placement: the stimulus times differ between sequences, fall in [0, γT), are the
+// sequence's stimulus events and its truth entry, and the truth target rebuilt from that entry
+// passes the time-rescaling test (and rejects a compensator 20% off).
+TEST(StimulusCount, RandomPlacementDrawsTimesPerSequenceAndKeepsThemInTheTruth) {
+  StimulusCountConfig c;
+  c.num_stimuli = 5;
+  c.placement = "random";
+  EXPECT_THROW(c.stimulus_times(), std::logic_error);
+  const GeneratedData gen = generate_stimulus_count(c, 40, 2024);
+  expect_wellformed(gen);
+  std::set<double> firsts;
+  for (std::size_t i = 0; i < gen.data.sequences.size(); ++i) {
+    std::vector<double> stimuli;
+    for (const Event& e : gen.data.sequences[i].events)
+      if (e.is_stimulus) stimuli.push_back(e.time);
+    const auto truth = gen.truth[i]["stimulus_times"].get<std::vector<double>>();
+    ASSERT_EQ(truth.size(), 5u);
+    EXPECT_EQ(stimuli, truth);
+    EXPECT_TRUE(std::is_sorted(truth.begin(), truth.end()));
+    EXPECT_GE(truth.front(), 0.0);
+    EXPECT_LT(truth.back(), c.onset_ratio * c.t_end);
+    firsts.insert(truth.front());
+  }
+  EXPECT_EQ(firsts.size(), 40u);
+  const auto inc = pooled_increments(gen, "stimulus_count");
+  ASSERT_GT(inc.size(), 1000u);
+  EXPECT_GT(ks_exponential_pvalue(inc), 1e-3);
+  EXPECT_LT(ks_exponential_pvalue(pooled_increments(gen, "stimulus_count", 1.2)), 1e-3);
+  EXPECT_THROW(make_process_target("stimulus_count", gen.config, nlohmann::json::object()), Error);
 }
 
 TEST(StimulusCount, SameSeedSameData) {

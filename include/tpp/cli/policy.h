@@ -36,6 +36,8 @@ struct PolicyEvaluateOptions {
   double schedule_period{5.0};
   bool baselines{true};
   std::string markdown;   // optional: the results table as markdown
+  std::string utilities;  // optional: every simulated user's utility under every policy (CSV)
+  int model_rollouts{4};  // off-policy: model rollouts per decision and action for the doubly robust estimate (0: none)
 };
 
 struct PolicyActOptions {

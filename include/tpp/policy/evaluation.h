@@ -45,9 +45,14 @@ int best_single_action(PolicyBundle& bundle, const ActionLog& log, int rollouts,
 // One logged user's decisions inside the evaluated window: log π(a_k | h_k) − log propensity_k of
 // each logged decision k = 1..K, and the utility of each segment (segment 0 before the first
 // decision, segment k from decision k, its cost included, to the next one): K + 1 values.
+// For the doubly robust estimate, the fitted model's values at each decision (both empty when
+// there is no model): model_q[k] = Q̂(h_k, a_k), the expected utility from decision k (its cost
+// included) to the window end when the logged action is taken and π_ξ follows, and model_v[k] =
+// V̂(h_k) = Σ_a π(a | h_k) Q̂(h_k, a).
 struct LoggedTrajectory {
   std::vector<double> log_ratio;
   std::vector<double> segment_utility;
+  std::vector<double> model_q, model_v;
 };
 
 // Self-normalised importance sampling over each logged user's last `horizon` time units, two ways:
@@ -59,14 +64,25 @@ struct LoggedTrajectory {
 //   its last ρ and adds no utility). Utility that comes before a decision does not carry that
 //   decision's ratio, which is where the trajectory weight's variance comes from. Its 95%
 //   interval is the 2.5–97.5% percentile range of 400 bootstrap resamples of the users (seeded).
+// - doubly robust (weighted, Thomas & Brunskill 2016), when the trajectories carry model values:
+//   the per-decision estimate with the model as a control variate at each decision,
+//   V = Σ_k Σ_i w̄_ik R_ik − Σ_{k>=1} Σ_i (w̄_ik Q̂_ik − w̄_i,k−1 V̂_ik), w̄ the self-normalised ρ.
+//   Each correction has mean zero whatever the model, since the propensities are the logged ones,
+//   so a wrong model costs variance, not bias; a good one removes the variance of the ratios.
+//   Bootstrap interval as above.
 struct OffPolicyEstimate {
   double value{0.0}, half_width{0.0}, effective_sample_size{0.0}, logged_value{0.0};
   double per_decision_value{0.0}, per_decision_low{0.0}, per_decision_high{0.0};
+  bool has_doubly_robust{false};
+  double doubly_robust_value{0.0}, doubly_robust_low{0.0}, doubly_robust_high{0.0};
+  double model_value{0.0};  // mean V̂ at each user's first decision plus the utility before it: the model alone
   std::size_t users{0};
 };
 OffPolicyEstimate importance_estimates(const std::vector<LoggedTrajectory>& users, std::uint64_t seed);
+// `rollouts` model rollouts per decision and action give the doubly robust estimate's Q̂ (0: no
+// doubly robust estimate).
 OffPolicyEstimate off_policy_estimate(PolicyBundle& bundle, const ActionLog& log, const std::string& where,
-                                      const Context& ctx);
+                                      const Context& ctx, int rollouts = 0);
 
 // One user's recommendation: the policy's probabilities at an opportunity at the end of its
 // history, and the expected utility over the horizon of following the policy / never acting,

@@ -64,9 +64,14 @@ struct RolloutResult {
 };
 
 // Starting points: each logged user's carried states (one per member) and quiet time at its window end.
+// Two optional columns start a rollout elsewhere: `remaining` replaces the configured horizon per
+// row, and `first_action` (>= 0) says the state is right after an opportunity, where that action is
+// taken (its cost counted, its token entered at gap 0) before anything else happens.
 struct RolloutStart {
   std::vector<RnnEncoder::Carry> carries;  // per member, [layers, B, H]
   torch::Tensor quiet;                     // [B]
+  torch::Tensor remaining;                 // [B] or undefined: the horizon
+  torch::Tensor first_action;              // [B] long or undefined: none forced
   RolloutStart select(const torch::Tensor& index) const;  // users `index` (repeats allowed)
 };
 RolloutStart rollout_start(PolicyBundle& bundle, const std::vector<const UserHistory*>& users, const Context& ctx);

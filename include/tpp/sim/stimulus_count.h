@@ -21,19 +21,23 @@ struct StimulusCountConfig {
   double scale{10.0};         // s
   double t_end{100.0};        // window [0, t_end]
   // "onsets": t_k = γ k T/(K+1), so the onsets t_k/γ are evenly spaced inside the window and every
-  // stimulus acts; "uniform": t_k = k T/(K+1) literally (onsets past T never act).
+  // stimulus acts; "uniform": t_k = k T/(K+1) literally (onsets past T never act); "random": t_k
+  // drawn uniformly in [0, γT) for each sequence, so that a stimulus tells a model more than the
+  // absolute time does (the other two are the same in every sequence).
   std::string placement{"onsets"};
 
   // The keys, defaults and checks (one declaration; experiments/expert_synthetic/README.md shows its table).
   static const ConfigFields<StimulusCountConfig>& fields();
   static StimulusCountConfig from_json(const nlohmann::json& j);  // missing keys keep defaults
   nlohmann::json to_json() const;
-  std::vector<double> stimulus_times() const;  // t_1 < ... < t_K
+  std::vector<double> stimulus_times() const;  // t_1 < ... < t_K of the fixed placements
+  std::vector<double> stimulus_times(Rng& rng) const;  // of any placement; "random" draws from rng
 };
 
 class StimulusCountTarget : public GroundTruthTarget {
  public:
-  explicit StimulusCountTarget(StimulusCountConfig config);
+  explicit StimulusCountTarget(StimulusCountConfig config);  // the fixed placements
+  StimulusCountTarget(StimulusCountConfig config, std::vector<double> stimulus_times);
   int num_types() const override { return 1; }
   double upper_bound(double t, double t_until) override;
   void intensities(double t, std::vector<double>& out) override;
