@@ -104,6 +104,33 @@ LikelihoodTerms PoissonImpl::likelihood_terms(const History& h, const IntegralOp
   return {events, rate().sum() * batch.span};
 }
 
+namespace {
+
+class PoissonTarget : public ThinningTarget {
+ public:
+  explicit PoissonTarget(std::vector<double> rate) : rate_(std::move(rate)) {
+    for (double r : rate_) total_ += r;
+  }
+  int num_types() const override { return static_cast<int>(rate_.size()); }
+  double upper_bound(double, double) override { return total_; }
+  void intensities(double, std::vector<double>& out) override { out = rate_; }
+  void observe(const Event& event) override {
+    if (!event.is_stimulus && (event.type < 0 || event.type >= num_types()))
+      throw Error("poisson simulator: event type " + std::to_string(event.type) + " is out of range");
+  }
+
+ private:
+  std::vector<double> rate_;
+  double total_{0.0};
+};
+
+}  // namespace
+
+std::unique_ptr<ThinningTarget> PoissonImpl::thinning_target(double) const {
+  torch::NoGradGuard no_grad;
+  return std::make_unique<PoissonTarget>(classical::to_vector(rate()));
+}
+
 TPP_REGISTER_MODEL(poisson, PoissonConfig, PoissonImpl)
 
 }  // namespace tpp

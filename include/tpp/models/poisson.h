@@ -29,6 +29,8 @@ class PoissonImpl : public Model {
   // The next gap is exponential with the total rate and the type is k with probability
   // rate_k / total, whatever the history: prediction by closed forms, no quadrature over K types.
   std::optional<NextEventLaw> next_event_law(const History& history) override;
+  // Constant intensities: simulation needs no tensor per event.
+  std::unique_ptr<ThinningTarget> thinning_target(double t_start) const override;
 
  protected:
   std::unique_ptr<UserState> make_state(const Schema& schema, const Sequence& user, const Context& ctx) override;
