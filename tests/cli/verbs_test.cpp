@@ -92,6 +92,25 @@ TEST(SimulateCommand, SavedModelTimesAreInFileUnits) {
   for (const auto& r : rows) EXPECT_LE(r.at("time").get<double>(), 25.0);
 }
 
+// Poisson's own simulator (constant intensities, no tensor per event) consumes the random numbers
+// as the generic sampler does, so the two write the same file.
+TEST(SimulateCommand, PoissonsOwnSimulatorDrawsWhatTheGenericSamplerDraws) {
+  testing::TempDir dir;
+  SimulateCommandOptions o;
+  o.config = R"({"model": "poisson", "rate": [0.6, 0.4, 0.3]})";
+  o.num_sequences = 20;
+  o.horizon = 50;
+  o.common.quiet = true;
+  o.output = dir.file("own.jsonl");
+  ASSERT_EQ(run_simulate(o), 0);
+  o.generic_sampler = true;
+  o.output = dir.file("generic.jsonl");
+  ASSERT_EQ(run_simulate(o), 0);
+  const std::string own = slurp(dir.file("own.jsonl"));
+  EXPECT_GT(read_lines(own).size(), 500u);
+  EXPECT_EQ(own, slurp(o.output));
+}
+
 TEST(SimulateCommand, RejectsAmbiguousModelSources) {
   SimulateCommandOptions o;
   o.model = "poisson";

@@ -139,6 +139,14 @@ std::vector<LoggedTrajectory> chain_log(int users, std::uint64_t seed, double pa
   return out;
 }
 
+// The mean and sample standard deviation of repeated estimates.
+std::pair<double, double> mean_sd(const std::vector<double>& x) {
+  double m = 0.0, ss = 0.0;
+  for (double v : x) m += v / static_cast<double>(x.size());
+  for (double v : x) ss += (v - m) * (v - m);
+  return {m, std::sqrt(ss / static_cast<double>(x.size() - 1))};
+}
+
 TEST(OffPolicy, EstimatorsRecoverAKnownValueAndPerDecisionHasLessVariance) {
   // The logging policy itself (every ratio 1): both are the mean logged utility.
   auto same = chain_log(300, 3);
@@ -165,12 +173,6 @@ TEST(OffPolicy, EstimatorsRecoverAKnownValueAndPerDecisionHasLessVariance) {
     per_decision.push_back(e.per_decision_value);
     covered += e.per_decision_low <= truth && truth <= e.per_decision_high;
   }
-  auto mean_sd = [](const std::vector<double>& x) {
-    double m = 0.0, ss = 0.0;
-    for (double v : x) m += v / static_cast<double>(x.size());
-    for (double v : x) ss += (v - m) * (v - m);
-    return std::make_pair(m, std::sqrt(ss / static_cast<double>(x.size() - 1)));
-  };
   const auto [mt, st] = mean_sd(trajectory);
   const auto [mp, sp] = mean_sd(per_decision);
   // Self-normalised estimators are biased at O(1/n); at n = 200 that is far below these bands.
@@ -219,12 +221,6 @@ TEST(OffPolicy, DoublyRobustIsUnbiasedWithAnyModelAndRemovesTheRatiosVarianceWit
     for (const auto& t : log) before += t.segment_utility[0] / 200.0;
     EXPECT_NEAR(e.model_value, before + truth, 1e-12);
   }
-  auto mean_sd = [](const std::vector<double>& x) {
-    double m = 0.0, ss = 0.0;
-    for (double v : x) m += v / static_cast<double>(x.size());
-    for (double v : x) ss += (v - m) * (v - m);
-    return std::make_pair(m, std::sqrt(ss / static_cast<double>(x.size() - 1)));
-  };
   const auto [mp, sp] = mean_sd(per_decision);
   const auto [me, se] = mean_sd(exact);
   const auto [mw, sw] = mean_sd(wrong);
