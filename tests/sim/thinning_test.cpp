@@ -174,11 +174,11 @@ TEST(Thinning, BadStimuliAndModelsWithoutSimulatorThrow) {
   EXPECT_THROW(simulate_thinning(*target, opt, rng, {Event{11.0, 0, true, {}, {}}}), Error);
   EXPECT_THROW(simulate_thinning(*target, opt, rng, {Event{2.0, 0, true, {}, {}}, Event{1.0, 0, true, {}, {}}}), Error);
   EXPECT_THROW(simulate_thinning(*target, opt, rng, {Event{2.0, 0, false, {}, {}}}), Error);
-  auto poisson = ModelRegistry::instance().create({{"model", "poisson"}}, action_schema(2));
+  auto rmtpp = ModelRegistry::instance().create({{"model", "rmtpp"}}, action_schema(2));
   SimulateOptions sim;
   try {
-    simulate(*poisson, action_schema(2), sim);
-    FAIL() << "poisson has no scalar simulator here";
+    simulate(*rmtpp, action_schema(2), sim);
+    FAIL() << "rmtpp has no scalar simulator";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("no scalar simulator"), std::string::npos);
   }
