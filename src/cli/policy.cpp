@@ -2,15 +2,14 @@
 
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <iostream>
 #include <memory>
 
 #include <fmt/format.h>
 
+#include "tpp/core/atomic_output.h"
 #include "tpp/core/error.h"
 #include "tpp/core/rng.h"
-#include "tpp/policy/atomic_file.h"
 #include "tpp/policy/evaluation.h"
 #include "tpp/policy/policy.h"
 #include "tpp/policy/simulator.h"
@@ -177,25 +176,19 @@ int run_policy_evaluate(const PolicyEvaluateOptions& o) {
         text += fmt::format("- {}: {:+.3f} [{:+.3f}, {:+.3f}]\n", j["policy"].get<std::string>(),
                             j["learned_minus_this"].get<double>(), j["learned_minus_this_ci95"][0].get<double>(),
                             j["learned_minus_this_ci95"][1].get<double>());
-    write_atomically(o.markdown, [&](const std::string& temporary) {
-      std::ofstream out(temporary);
-      out << text;
-      if (!out) throw Error(temporary + ": write failed");
-    });
+    write_file_atomically(o.markdown, text);
   }
-  if (!o.utilities.empty())
-    write_atomically(o.utilities, [&](const std::string& temporary) {
-      std::ofstream out(temporary);
-      out << "user";
-      for (const auto& r : rows) out << ",\"" << r.name << "\"";
-      out << "\n";
-      for (int i = 0; i < users; ++i) {
-        out << i;
-        for (const auto& r : rows) out << "," << fmt::format("{:.17g}", r.utilities[static_cast<std::size_t>(i)]);
-        out << "\n";
-      }
-      if (!out) throw Error(temporary + ": write failed");
-    });
+  if (!o.utilities.empty()) {
+    std::string csv = "user";
+    for (const auto& r : rows) csv += ",\"" + r.name + "\"";
+    csv += "\n";
+    for (int i = 0; i < users; ++i) {
+      csv += std::to_string(i);
+      for (const auto& r : rows) csv += fmt::format(",{:.17g}", r.utilities[static_cast<std::size_t>(i)]);
+      csv += "\n";
+    }
+    write_file_atomically(o.utilities, csv);
+  }
   if (o.common.json)
     std::cout << nlohmann::json{{"users", users}, {"results", table}}.dump() << "\n";
   else
@@ -226,11 +219,7 @@ int run_policy_act(const PolicyActOptions& o) {
   if (o.output.empty() || o.output == "-") {
     std::cout << text;
   } else {
-    write_atomically(o.output, [&](const std::string& temporary) {
-      std::ofstream out(temporary);
-      out << text;
-      if (!out) throw Error(temporary + ": write failed");
-    });
+    write_file_atomically(o.output, text);
     if (!o.common.quiet && !o.common.json) std::cerr << fmt::format("wrote {} recommendations to {}\n", recs.size(), o.output);
   }
   return 0;
